@@ -1,0 +1,18 @@
+import { createAwsIdentity, type AwsIdentity } from './aws.ts';
+import { createKubeProbe, type KubeProbe } from './kube.ts';
+import { createToolProbe, type ToolProbe } from './tools.ts';
+
+/**
+ * Every adapter the engine uses, built in this one place and handed to the phases, so a test
+ * can hand in real local servers or recorders instead.
+ */
+export interface Adapters {
+  tools: ToolProbe;
+  aws: AwsIdentity;
+  kube: KubeProbe;
+}
+
+/** Builds the real adapters. Cheap: SDKs and clients are loaded on first use, not here. */
+export function createAdapters(env: NodeJS.ProcessEnv = process.env): Adapters {
+  return { tools: createToolProbe(env), aws: createAwsIdentity(), kube: createKubeProbe() };
+}

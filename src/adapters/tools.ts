@@ -26,7 +26,9 @@ export function createToolProbe(env: NodeJS.ProcessEnv = process.env): ToolProbe
             cancelSignal: signal,
             stdin: 'ignore',
           });
-          const parsed = JSON.parse(stdout) as { terraform_version?: string };
+          // tofu prints CLI-configuration warnings (e.g. a TF_CLI_CONFIG_FILE that does not exist)
+          // on stdout before the JSON, so read from the first brace.
+          const parsed = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { terraform_version?: string };
           const name = /terraform$/.test(candidate) ? 'terraform' : 'tofu';
           return { name, path: candidate, version: parsed.terraform_version ?? 'unknown' };
         } catch {

@@ -14,7 +14,7 @@ const RUN_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Resolves the runs root from a flag, then the environment, then the default. */
 export function resolveRunsRoot(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(flag ?? env.BENCH_RUNS_DIR ?? DEFAULT_RUNS_DIR);
+  return resolve(flag || env.BENCH_RUNS_DIR || DEFAULT_RUNS_DIR);
 }
 
 /**

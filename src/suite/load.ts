@@ -75,7 +75,8 @@ export interface SuiteIssue {
 /** Loads and validates a suite; any problem is a SuiteError (exit 2) naming file, field and fix. */
 export function loadSuite(ref: string, cwd: string = process.cwd()): LoadedSuite {
   const { file, builtIn } = resolveSuiteFile(ref, cwd);
-  const shown = relative(cwd, file) || file;
+  const rel = relative(cwd, file);
+  const shown = rel && !rel.startsWith('..') ? rel : file;
   const text = readFileSync(file, 'utf8');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -116,7 +117,7 @@ function locateIssue(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCo
   if (issue.code === 'unrecognized_keys') {
     message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}: remove or fix the spelling`;
     lookup = [...path, issue.keys[0] as string];
-  } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+  } else if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
     message = `required field is missing (${issue.message.replace(/^Invalid input: /, '')})`;
   } else {
     message = message.replace(/^Invalid input: /, '');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import jsonPatch from 'fast-json-patch';
 import mergePatch from 'json-merge-patch';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, Scalar, visit } from 'yaml';
 import { SuiteError, UsageError } from '../errors.ts';
 import type { LoadedSuite } from './load.ts';
 import type { ObjectRef, ParamValue, Suite, TargetName } from './schema.ts';
@@ -173,9 +173,8 @@ export function renderManifests(loaded: LoadedSuite, options: RenderOptions): Re
     for (const { e, stage } of entries) {
       if (typeof e !== 'string' && context[e.when] !== true) continue;
       const file = typeof e === 'string' ? e : e.file;
-      for (const object of readManifestFile(loaded.dir, file)) {
-        const rendered = interpolate(object, context, file) as KubeObject;
-        objects.push({ source: file, stage, variant, object: rendered });
+      for (const object of readManifestFile(loaded.dir, file, context)) {
+        objects.push({ source: file, stage, variant, object });
       }
     }
     for (const [i, patch] of (overlay?.patches ?? []).entries()) {
@@ -210,8 +209,12 @@ function resolveImageOverrides(suite: Suite, overrides: Record<string, string>):
   return overrides;
 }
 
-/** Reads one manifest file (several YAML documents) relative to the suite directory. */
-function readManifestFile(dir: string, file: string): KubeObject[] {
+/**
+ * Reads one manifest file (several YAML documents) relative to the suite directory, resolving
+ * `${name}` references on the YAML tree: a plain `${name}` takes the value's type, a quoted
+ * one stays a string (ConfigMap data must be strings).
+ */
+function readManifestFile(dir: string, file: string, context: Record<string, unknown>): KubeObject[] {
   const path = isAbsolute(file) ? file : join(dir, file);
   let text: string;
   try {
@@ -228,6 +231,18 @@ function readManifestFile(dir: string, file: string): KubeObject[] {
         fix: `fix the YAML in ${path}`,
       });
     }
+    visit(doc, {
+      Scalar(_key, node) {
+        if (typeof node.value !== 'string' || !node.value.includes('${')) return;
+        const quoted =
+          node.type === Scalar.QUOTE_DOUBLE ||
+          node.type === Scalar.QUOTE_SINGLE ||
+          node.type === Scalar.BLOCK_LITERAL ||
+          node.type === Scalar.BLOCK_FOLDED;
+        const value = interpolate(node.value, context, file);
+        node.value = quoted ? String(value) : value;
+      },
+    });
     const value = doc.toJS() as unknown;
     if (value === null || value === undefined) continue;
     const o = value as Partial<KubeObject>;

@@ -81,12 +81,13 @@ install_kube() {
 
 install_tofu() {
   local v=$TOFU_VERSION
-  stamp_ok tofu "$v" && return 0
+  stamp_ok tofu "$v-release" && return 0
   go_build_env tofu
-  (cd "$HERE/build/tofu" && go build -ldflags "-s -w" -o "$BIN/tofu" github.com/opentofu/opentofu/cmd/tofu) ||
+  # version.dev=no makes the binary report a release version instead of "-dev".
+  (cd "$HERE/build/tofu" && go build -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$BIN/tofu" github.com/opentofu/opentofu/cmd/tofu) ||
     fail tofu "go build of OpenTofu $v failed (output above)" "check 'go version' (1.26+) and that the Go module proxy is reachable, then rerun"
-  "$BIN/tofu" version >/dev/null || fail tofu "the built tofu does not run" "delete $BIN/tofu and rerun"
-  stamp_set tofu "$v"
+  "$BIN/tofu" version | grep -q "OpenTofu ${v}\$" || fail tofu "the built tofu does not report $v" "delete $BIN/tofu and rerun"
+  stamp_set tofu "$v-release"
 }
 
 install_kwok() {

@@ -92,11 +92,21 @@ install_tofu() {
 
 install_kwok() {
   local v=$KWOK_VERSION
-  stamp_ok kwok "$v" && return 0
+  stamp_ok kwok "$v+stages" && return 0
   go_build_env kwok
   GOBIN=$BIN go install -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$v" ||
     fail kwok "go install sigs.k8s.io/kwok/cmd/kwok@$v failed (output above)" "check that the Go module proxy is reachable, then rerun"
-  stamp_set kwok "$v"
+  # The kwok binary has no built-in stages: it needs Stage objects. Its module ships the
+  # standard ones; take node-initialize, node-heartbeat, pod-ready and pod-delete from it
+  # (not pod-complete: it would finish a workload Job's pod the moment it starts).
+  local dir
+  dir=$(go mod download -json "sigs.k8s.io/kwok@$v" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] && [ -d "$dir/kustomize/stage" ] || fail kwok "the kwok module's stages were not found" "rerun; check 'go mod download sigs.k8s.io/kwok@$v'"
+  rm -rf "$CACHE/kwok-stages" && mkdir -p "$CACHE/kwok-stages"
+  for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml pod/fast/pod-ready.yaml pod/fast/pod-delete.yaml; do
+    install -m 0644 "$dir/kustomize/stage/$f" "$CACHE/kwok-stages/$(basename "$f")"
+  done
+  stamp_set kwok "$v+stages"
 }
 
 install_etcd() {

@@ -1,0 +1,97 @@
+import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createKubeRest, type KubeMeta } from './kube-rest.ts';
+import { LoadBalancerController } from './lb-controller.ts';
+import { WorkloadSimulator, type PodInfo } from './simulator.ts';
+
+/**
+ * The local cloud's agent, started by `bench sandbox up` as its own process: the load-balancer
+ * controller (what AWS's controllers do for LoadBalancer Services) and the workload simulator
+ * Prometheus scrapes. Logs go to stdout (the part's log file).
+ */
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    'api-server': { type: 'string' },
+    region: { type: 'string', default: 'eu-central-1' },
+    'lb-deletion-delay': { type: 'string', default: '20' },
+    'koorde-latency-factor': { type: 'string', default: '0.8' },
+  },
+});
+
+const kc = new KubeConfig();
+kc.loadFromFile(values.kubeconfig as string);
+const kube = createKubeRest(kc);
+const lb = new LoadBalancerController(kube, values.region as string, Number(values['lb-deletion-delay']));
+const sim = new WorkloadSimulator({ koordeLatencyFactor: Number(values['koorde-latency-factor']) });
+
+interface Pod {
+  metadata: KubeMeta;
+  spec: { nodeName?: string; containers: { args?: string[]; command?: string[] }[] };
+  status?: { phase?: string };
+}
+
+async function pollPods(): Promise<void> {
+  const [pods, namespaces] = await Promise.all([
+    kube.get<{ items: Pod[] }>('/api/v1/pods'),
+    kube.get<{ items: { metadata: KubeMeta }[] }>('/api/v1/namespaces'),
+  ]);
+  const infos: PodInfo[] = pods.items.map((p) => ({
+    namespace: p.metadata.namespace ?? 'default',
+    name: p.metadata.name,
+    node: p.spec.nodeName,
+    running: p.status?.phase === 'Running' && !p.metadata.deletionTimestamp,
+    labels: p.metadata.labels ?? {},
+    args: p.spec.containers.flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]),
+  }));
+  sim.update(infos, new Map(namespaces.items.map((n) => [n.metadata.name, n.metadata.labels ?? {}])));
+}
+
+function every(ms: number, fn: () => Promise<void>, what: string): NodeJS.Timeout {
+  let busy = false;
+  return setInterval(() => {
+    if (busy) return;
+    busy = true;
+    fn()
+      .catch((err: Error) => console.error(`agent: ${what}: ${err.message}`))
+      .finally(() => {
+        busy = false;
+      });
+  }, ms);
+}
+
+const timers = [every(500, () => lb.reconcileAll(), 'load-balancer controller'), every(1000, pollPods, 'simulator')];
+
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === '/healthz') {
+    res.end('ok');
+    return;
+  }
+  if (url.pathname === '/metrics') {
+    res.setHeader('Content-Type', 'text/plain; version=0.0.4');
+    res.end(sim.renderPrometheus());
+    return;
+  }
+  const pod = /^\/pods\/([^/]+)\/([^/]+)\/metrics$/.exec(url.pathname);
+  if (pod) {
+    const body = sim.podMetrics(decodeURIComponent(pod[1] as string), decodeURIComponent(pod[2] as string));
+    res.statusCode = body ? 200 : 404;
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify(body ?? { error: 'no such DHT pod' }));
+    return;
+  }
+  res.statusCode = 404;
+  res.end('not found');
+});
+server.listen(Number(values.port), '127.0.0.1', () => console.log(`agent: serving on 127.0.0.1:${values.port}`));
+
+const stop = () => {
+  for (const t of timers) clearInterval(t);
+  server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

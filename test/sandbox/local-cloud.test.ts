@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { AppsV1Api, CoreV1Api, type V1Deployment } from '@kubernetes/client-node';
+import { DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
+
+const LB_DELAY_SECONDS = 4;
+
+function deployment(name: string, namespace: string, replicas: number, extra: Partial<V1Deployment['spec']> = {}, podSpec: Record<string, unknown> = {}): V1Deployment {
+  return {
+    metadata: { name, namespace },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image: 'example.invalid/app:1', resources: { requests: { cpu: '10m', memory: '16Mi' } } }], ...podSpec },
+      },
+      ...extra,
+    },
+  };
+}
+
+describe('the local cloud', () => {
+  let sb: TestSandbox;
+  let core: CoreV1Api;
+  let apps: AppsV1Api;
+  let elb: ElasticLoadBalancingV2Client;
+
+  before(async () => {
+    sb = await startTestSandbox({ lbDeletionDelaySeconds: LB_DELAY_SECONDS });
+    core = sb.kc.makeApiClient(CoreV1Api);
+    apps = sb.kc.makeApiClient(AppsV1Api);
+    elb = new ElasticLoadBalancingV2Client({ region: sb.env.AWS_REGION, endpoint: sb.env.AWS_ENDPOINT_URL, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  });
+  after(async () => {
+    await sb?.stop();
+  });
+
+  it('has three kwok nodes shaped like the EKS node group', async () => {
+    const nodes = (await core.listNode()).items;
+    assert.equal(nodes.length, 3);
+    for (const n of nodes) {
+      assert.equal(n.metadata?.labels?.['node.kubernetes.io/instance-type'], 'm6i.2xlarge');
+      assert.match(n.metadata?.labels?.['topology.kubernetes.io/zone'] ?? '', /^eu-central-1[abc]$/);
+      assert.ok(n.metadata?.labels?.['eks.amazonaws.com/nodegroup']);
+      assert.equal(n.status?.capacity?.cpu, '8');
+      assert.equal(n.status?.capacity?.memory, '32Gi');
+      assert.ok(n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    }
+  });
+
+  it("runs a Deployment's pods on kwok nodes, placed by the real scheduler", async () => {
+    await core.createNamespace({ body: { metadata: { name: 'spread' } } });
+    await apps.createNamespacedDeployment({ namespace: 'spread', body: deployment('web', 'spread', 6) });
+    const pods = await eventually('6 Running pods', async () => {
+      const list = (await core.listNamespacedPod({ namespace: 'spread' })).items;
+      return list.length === 6 && list.every((p) => p.status?.phase === 'Running') ? list : undefined;
+    });
+    assert.ok(new Set(pods.map((p) => p.spec?.nodeName)).size > 1, 'spread over nodes');
+    const dep = await eventually('the Deployment reports 6 ready', async () => {
+      const d = await apps.readNamespacedDeployment({ name: 'web', namespace: 'spread' });
+      return d.status?.readyReplicas === 6 ? d : undefined;
+    });
+    assert.equal(dep.status?.availableReplicas, 6);
+  });
+
+  it('puts 20 pods with required pod affinity on one node', async () => {
+    await core.createNamespace({ body: { metadata: { name: 'hot' } } });
+    const affinity = {
+      affinity: {
+        podAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'gen' } }, topologyKey: 'kubernetes.io/hostname' }],
+        },
+      },
+    };
+    await apps.createNamespacedDeployment({ namespace: 'hot', body: deployment('gen', 'hot', 20, {}, affinity) });
+    const pods = await eventually('20 Running pods', async () => {
+      const list = (await core.listNamespacedPod({ namespace: 'hot' })).items;
+      return list.length === 20 && list.every((p) => p.status?.phase === 'Running') ? list : undefined;
+    });
+    assert.equal(new Set(pods.map((p) => p.spec?.nodeName)).size, 1);
+  });
+
+  it('gives a LoadBalancer Service a tagged NLB and a hostname, and removes the NLB only after the delay', async () => {
+    await core.createNamespace({ body: { metadata: { name: 'lb' } } });
+    await core.createNamespacedService({
+      namespace: 'lb',
+      body: {
+        metadata: {
+          name: 'front',
+          annotations: { 'service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags': 'bench.dev/run-id=run-123,team=perf' },
+        },
+        spec: { type: 'LoadBalancer', selector: { app: 'front' }, ports: [{ port: 80, targetPort: 8080 }] },
+      },
+    });
+    const svc = await eventually('the Service has a hostname', async () => {
+      const s = await core.readNamespacedService({ name: 'front', namespace: 'lb' });
+      return s.status?.loadBalancer?.ingress?.[0]?.hostname ? s : undefined;
+    });
+    const hostname = svc.status?.loadBalancer?.ingress?.[0]?.hostname as string;
+    assert.match(hostname, /eu-central-1\.elb\.amazonaws\.com$/);
+    assert.ok(svc.metadata?.finalizers?.includes('service.kubernetes.io/load-balancer-cleanup'));
+
+    const lbs = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
+    const nlb = lbs.find((l) => l.DNSName === hostname);
+    assert.ok(nlb, 'the NLB exists in moto');
+    assert.equal(nlb.Type, 'network');
+    const tags = Object.fromEntries(
+      ((await elb.send(new DescribeTagsCommand({ ResourceArns: [nlb.LoadBalancerArn as string] }))).TagDescriptions?.[0]?.Tags ?? []).map((t) => [t.Key, t.Value]),
+    );
+    assert.equal(tags['kubernetes.io/cluster/bench-sandbox'], 'owned');
+    assert.equal(tags['kubernetes.io/service-name'], 'lb/front');
+    assert.equal(tags['bench.dev/run-id'], 'run-123');
+    assert.equal(tags.team, 'perf');
+    const groups = (await elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: nlb.LoadBalancerArn }))).TargetGroups ?? [];
+    assert.equal(groups.length, 1);
+
+    const deletedAt = Date.now();
+    await core.deleteNamespacedService({ name: 'front', namespace: 'lb' });
+    // The finalizer holds the Service, and the NLB stays, until the delay has passed.
+    await new Promise((r) => setTimeout(r, 1500));
+    const held = await core.readNamespacedService({ name: 'front', namespace: 'lb' });
+    assert.ok(held.metadata?.deletionTimestamp);
+    const stillThere = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
+    assert.ok(stillThere.some((l) => l.DNSName === hostname), 'NLB still exists before the delay');
+
+    await eventually('the Service is gone', async () => {
+      try {
+        await core.readNamespacedService({ name: 'front', namespace: 'lb' });
+        return undefined;
+      } catch (err) {
+        return (err as { code?: number }).code === 404 ? true : undefined;
+      }
+    }, 30_000);
+    const gone = Date.now() - deletedAt;
+    assert.ok(gone >= LB_DELAY_SECONDS * 1000, `finalizer released after ${gone} ms`);
+    const after = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
+    assert.ok(!after.some((l) => l.DNSName === hostname), 'NLB removed from moto');
+    const groupsAfter = (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
+    assert.equal(groupsAfter.length, 0, 'its target groups too');
+  });
+
+  it("serves the simulator's Thyme series through Prometheus query_range", async () => {
+    await core.createNamespace({ body: { metadata: { name: 'thyme-benchmark' } } });
+    const gen = deployment('log-generator', 'thyme-benchmark', 4, {}, {
+      containers: [{ name: 'app', image: 'x', args: ['random-strings', '--lines-per-second=2500'], resources: { requests: { cpu: '10m' } } }],
+    });
+    await apps.createNamespacedDeployment({ namespace: 'thyme-benchmark', body: gen });
+    await apps.createNamespacedDaemonSet({
+      namespace: 'thyme-benchmark',
+      body: {
+        metadata: { name: 'thyme' },
+        spec: { selector: { matchLabels: { app: 'thyme' } }, template: { metadata: { labels: { app: 'thyme' } }, spec: { containers: [{ name: 'thyme', image: 'x' }] } } },
+      },
+    });
+    await apps.createNamespacedDeployment({ namespace: 'thyme-benchmark', body: deployment('nop-collector', 'thyme-benchmark', 1) });
+    const start = Date.now() / 1000;
+    const query = 'sum(rate(otelcol_receiver_accepted_log_records_total{service_name="nop-collector"}[5s]))';
+    const value = await eventually(
+      'the accepted rate reaches 4 x 2,500/s',
+      async () => {
+        const now = Date.now() / 1000;
+        const url = `${sb.env.BENCH_PROMETHEUS_URL}/api/v1/query_range?query=${encodeURIComponent(query)}&start=${start}&end=${now}&step=1`;
+        const body = (await (await fetch(url)).json()) as { status: string; data: { result: { values: [number, string][] }[] } };
+        assert.equal(body.status, 'success');
+        const last = Number(body.data.result[0]?.values.at(-1)?.[1] ?? 0);
+        return Math.abs(last - 10_000) / 10_000 < 0.05 ? last : undefined;
+      },
+      60_000,
+      1000,
+    );
+    assert.ok(value > 9500 && value < 10500);
+  });
+});

@@ -10,12 +10,32 @@ export interface AwsIdentity {
   getCallerIdentity(region: string, signal?: AbortSignal): Promise<CallerIdentity>;
 }
 
-/** The real STS client; honours AWS_ENDPOINT_URL, so the local cloud's moto answers in tests. */
-export function createAwsIdentity(): AwsIdentity {
+/**
+ * Client settings from an environment: AWS_ENDPOINT_URL (the local cloud's moto) and static
+ * keys when the environment has them; otherwise the SDK's standard chain (profiles, SSO, ...).
+ */
+export function awsClientConfig(env: NodeJS.ProcessEnv, region: string) {
+  return {
+    region,
+    ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            sessionToken: env.AWS_SESSION_TOKEN || undefined,
+          },
+        }
+      : {}),
+  };
+}
+
+/** The real STS client, configured from the given environment. */
+export function createAwsIdentity(env: NodeJS.ProcessEnv = process.env): AwsIdentity {
   return {
     async getCallerIdentity(region, signal) {
       const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-      const client = new STSClient({ region, maxAttempts: 2 });
+      const client = new STSClient({ ...awsClientConfig(env, region), maxAttempts: 2 });
       try {
         const out = await client.send(new GetCallerIdentityCommand({}), { abortSignal: signal });
         return { account: out.Account ?? 'unknown', arn: out.Arn ?? 'unknown' };

@@ -16,7 +16,10 @@ export interface HttpResponse {
 }
 
 /** One GET with a deadline; rejects on network errors, resolves with any HTTP status. */
-export function httpGet(url: string, options: TlsOptions & { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<HttpResponse> {
+export function httpGet(
+  url: string,
+  options: TlsOptions & { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<HttpResponse> {
   const u = new URL(url);
   const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {

@@ -14,5 +14,5 @@ export interface Adapters {
 
 /** Builds the real adapters. Cheap: SDKs and clients are loaded on first use, not here. */
 export function createAdapters(env: NodeJS.ProcessEnv = process.env): Adapters {
-  return { tools: createToolProbe(env), aws: createAwsIdentity(), kube: createKubeProbe() };
+  return { tools: createToolProbe(env), aws: createAwsIdentity(env), kube: createKubeProbe() };
 }

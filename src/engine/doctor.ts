@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createAdapters, type Adapters } from '../adapters/index.ts';
 import { KubeContextNotFound } from '../adapters/kube.ts';
 import { UsageError } from '../errors.ts';
+import { readSandboxEnvFile, sandboxStatus } from '../sandbox/lifecycle.ts';
 import { loadSuite } from '../suite/load.ts';
 import { TARGETS, type TargetName } from '../suite/schema.ts';
 
@@ -49,16 +50,17 @@ const SANDBOX_PARTS: Record<string, string> = {
 };
 
 /** Runs every check the target needs; never throws for a failed check (it is reported instead). */
-export async function runDoctor(
-  options: DoctorOptions,
-  adapters: Adapters = createAdapters(options.env),
-): Promise<DoctorResult> {
+export async function runDoctor(options: DoctorOptions, given?: Adapters): Promise<DoctorResult> {
   if (!TARGETS.includes(options.target)) {
     throw new UsageError('E_TARGET_UNKNOWN', `unknown target '${options.target}'`, {
       fix: `use one of: ${TARGETS.join(', ')}`,
     });
   }
-  const env = options.env ?? process.env;
+  let env = options.env ?? process.env;
+  const sandbox = options.target === 'sandbox' ? await sandboxStatus({ env }) : undefined;
+  // The sandbox target reaches AWS (moto) through the environment `bench sandbox up` wrote.
+  if (sandbox?.envFile) env = { ...env, ...readSandboxEnvFile(sandbox.envFile) };
+  const adapters = given ?? createAdapters(env);
   const suite = options.suite === undefined ? undefined : loadSuite(options.suite, options.cwd).suite;
   const checks: Check[] = [checkNode(options.nodeVersion ?? process.versions.node)];
   const usesTofu = options.target !== 'kube';
@@ -79,7 +81,19 @@ export async function runDoctor(
     checks.push({ name: 'tofu', status: 'skip', detail: 'target kube provisions nothing' });
   }
 
-  if (options.target === 'sandbox') checks.push(checkSandboxInstalled(env));
+  if (options.target === 'sandbox') {
+    checks.push(checkSandboxInstalled(env));
+    checks.push(
+      sandbox?.up
+        ? { name: 'local cloud running', status: 'pass', detail: `up in ${sandbox.dir}` }
+        : {
+            name: 'local cloud running',
+            status: 'fail',
+            detail: `not up in ${sandbox?.dir}`,
+            fix: 'run `bench sandbox up`',
+          },
+    );
+  }
 
   if (options.target === 'aws' || options.target === 'sandbox') {
     const region = options.region ?? suiteRegion(suite, options.target) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;

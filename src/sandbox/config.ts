@@ -9,7 +9,9 @@ export function writeKubeconfig(path: string, server: string, pki: Pki, user: ke
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: 'bench-sandbox', cluster: { server, 'certificate-authority': pki.caCert } }],
-    users: [{ name: user, user: { 'client-certificate': pki.clients[user].cert, 'client-key': pki.clients[user].key } }],
+    users: [
+      { name: user, user: { 'client-certificate': pki.clients[user].cert, 'client-key': pki.clients[user].key } },
+    ],
     contexts: [{ name: 'bench-sandbox', context: { cluster: 'bench-sandbox', user } }],
     'current-context': 'bench-sandbox',
   };
@@ -57,7 +59,9 @@ export function sandboxEnv(values: {
 /** Writes the environment file (`source`-able by a shell; mode 0600). */
 export function writeEnvFile(path: string, env: SandboxEnv): void {
   const lines = Object.entries(env).map(([k, v]) => `export ${k}=${JSON.stringify(v)}`);
-  writeFileSync(path, `# Written by bench sandbox up; moto account ${MOTO_ACCOUNT}.\n${lines.join('\n')}\n`, { mode: 0o600 });
+  writeFileSync(path, `# Written by bench sandbox up; moto account ${MOTO_ACCOUNT}.\n${lines.join('\n')}\n`, {
+    mode: 0o600,
+  });
 }
 
 /** Prometheus scrapes the local cloud's workload simulator every second. */
@@ -65,7 +69,11 @@ export function writePrometheusConfig(path: string, agentPort: number): void {
   const config = {
     global: { scrape_interval: '1s', evaluation_interval: '1s' },
     scrape_configs: [
-      { job_name: 'bench-sandbox-simulator', scrape_interval: '1s', static_configs: [{ targets: [`127.0.0.1:${agentPort}`] }] },
+      {
+        job_name: 'bench-sandbox-simulator',
+        scrape_interval: '1s',
+        static_configs: [{ targets: [`127.0.0.1:${agentPort}`] }],
+      },
     ],
   };
   writeFileSync(path, stringify(config));

@@ -2,7 +2,16 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 /** The parts of the local cloud, in start order. */
-export const PARTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'moto', 'agent', 'prometheus'] as const;
+export const PARTS = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kwok',
+  'moto',
+  'agent',
+  'prometheus',
+] as const;
 export type PartName = (typeof PARTS)[number];
 
 /** Default port of each part on 127.0.0.1 (`--port-base` shifts them all). */

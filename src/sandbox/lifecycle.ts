@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, isPortFree, pickFreePort, spawnDaemon, stopProcessGroup } from '../adapters/processes.ts';
 import { InfrastructureError, UsageError } from '../errors.ts';
@@ -123,7 +123,21 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
   const dir = options.dir ?? defaultSandboxDir(env);
   const nodes = options.nodes ?? DEFAULT_NODE_SHAPE.count;
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 50) {
-    throw new UsageError('E_NODES', `--nodes ${nodes}: the local cloud runs 1 to 50 nodes`, { fix: 'give --nodes a whole number from 1 to 50 (default 3)' });
+    throw new UsageError('E_NODES', `--nodes ${nodes}: the local cloud runs 1 to 50 nodes`, {
+      fix: 'give --nodes a whole number from 1 to 50 (default 3)',
+    });
+  }
+  const factor = options.koordeLatencyFactor ?? 0.8;
+  if (!Number.isFinite(factor) || factor <= 0) {
+    throw new UsageError('E_FACTOR', `--koorde-latency-factor ${factor}: expected a positive number`, {
+      fix: 'e.g. 0.8 makes Koorde 20% faster than Chord, 1 makes them equal',
+    });
+  }
+  const delay = options.lbDeletionDelaySeconds ?? 20;
+  if (!Number.isFinite(delay) || delay < 0) {
+    throw new UsageError('E_DELAY', `--lb-deletion-delay ${delay}: expected 0 or more seconds`, {
+      fix: 'e.g. --lb-deletion-delay 20',
+    });
   }
   const emit = (level: 'info' | 'warn', code: string, message: string, data?: Record<string, unknown>) =>
     options.events?.emit(level, 'sandbox', code, message, data);
@@ -136,21 +150,34 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
       return status;
     }
     if (status.parts.some((p) => p.running)) {
-      throw new UsageError('E_SANDBOX_PARTLY_RUNNING', `a local cloud in ${dir} is partly running (${status.parts.filter((p) => p.running).map((p) => p.part).join(', ')})`, {
-        fix: 'run `bench sandbox down` first, then `bench sandbox up`',
-      });
+      throw new UsageError(
+        'E_SANDBOX_PARTLY_RUNNING',
+        `a local cloud in ${dir} is partly running (${status.parts
+          .filter((p) => p.running)
+          .map((p) => p.part)
+          .join(', ')})`,
+        {
+          fix: 'run `bench sandbox down` first, then `bench sandbox up`',
+        },
+      );
     }
   }
 
   // Preflight: nothing is created until every binary is there and every port is free.
   const binDir = sandboxBinDir(env);
-  const missing = PARTS.map((p) => PART_BINARIES[p]).filter((b): b is string => b !== undefined && !existsSync(join(binDir, b)));
+  const missing = PARTS.map((p) => PART_BINARIES[p]).filter(
+    (b): b is string => b !== undefined && !existsSync(join(binDir, b)),
+  );
   if (missing.length > 0) {
     const parts = [...new Set(missing.map((b) => INSTALL_PART[b] ?? b))];
-    throw new InfrastructureError('E_SANDBOX_NOT_INSTALLED', `the local cloud is not installed: ${missing.join(', ')} missing in ${binDir}`, {
-      fix: `run \`bash test/harness/install.sh ${parts.join(' ')}\` (or \`bash scripts/setup.sh\`)`,
-      data: { missing },
-    });
+    throw new InfrastructureError(
+      'E_SANDBOX_NOT_INSTALLED',
+      `the local cloud is not installed: ${missing.join(', ')} missing in ${binDir}`,
+      {
+        fix: `run \`bash test/harness/install.sh ${parts.join(' ')}\` (or \`bash scripts/setup.sh\`)`,
+        data: { missing },
+      },
+    );
   }
   if (kwokStages(binDir).length === 0) {
     throw new InfrastructureError('E_SANDBOX_NOT_INSTALLED', `kwok's stages are missing beside ${binDir}`, {
@@ -168,6 +195,10 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
   }
 
   const files = sandboxFiles(dir);
+  // A new up starts from a clean cluster: moto keeps its state in memory only, so Kubernetes
+  // objects kept from an earlier up would point at load balancers that no longer exist.
+  rmSync(files.data, { recursive: true, force: true });
+  rmSync(files.pki, { recursive: true, force: true });
   for (const d of [dir, files.logs, files.data]) mkdirSync(d, { recursive: true, mode: 0o700 });
   const region = options.region ?? 'eu-central-1';
   const state: SandboxState = {
@@ -176,7 +207,7 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
     startedAt: new Date().toISOString(),
     region,
     nodes,
-    lbDeletionDelaySeconds: options.lbDeletionDelaySeconds ?? 20,
+    lbDeletionDelaySeconds: delay,
     ports,
     parts: {},
     kubeconfig: files.kubeconfig,
@@ -202,7 +233,7 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
       pki,
       region,
       lbDeletionDelaySeconds: state.lbDeletionDelaySeconds,
-      koordeLatencyFactor: options.koordeLatencyFactor ?? 0.8,
+      koordeLatencyFactor: factor,
     };
     const deadline = options.partDeadlineMs ?? 120_000;
     for (const part of PARTS) {
@@ -221,7 +252,12 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
         const k8s = await import('@kubernetes/client-node');
         const kc = new k8s.KubeConfig();
         kc.loadFromFile(files.kubeconfig);
-        const names = await createNodes(kc, { ...DEFAULT_NODE_SHAPE, count: nodes, region, nodeGroup: 'sandbox-nodes' });
+        const names = await createNodes(kc, {
+          ...DEFAULT_NODE_SHAPE,
+          count: nodes,
+          region,
+          nodeGroup: 'sandbox-nodes',
+        });
         await waitForNodesReady(kc, names, deadline);
         emit('info', 'sandbox.nodes.ready', `${names.length} kwok nodes Ready`, { nodes: names });
       }
@@ -244,7 +280,9 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
     await stopParts(state);
     const log = current === 'nodes' ? undefined : state.parts[current]?.log;
     throw new InfrastructureError('E_SANDBOX_START', `the local cloud did not start: ${current}: ${reason}`, {
-      fix: log ? `see ${log}; after fixing, run \`bench sandbox up\` again` : 'run `bench sandbox up` again; `bench sandbox down` removes what is left',
+      fix: log
+        ? `see ${log}; after fixing, run \`bench sandbox up\` again`
+        : 'run `bench sandbox up` again; `bench sandbox down` removes what is left',
       data: { part: current, log },
       cause: err,
     });
@@ -252,7 +290,13 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
   return sandboxStatus({ dir, env });
 }
 
-async function waitForReady(part: PartName, pid: number, ready: () => Promise<boolean>, deadlineMs: number, log: string): Promise<void> {
+async function waitForReady(
+  part: PartName,
+  pid: number,
+  ready: () => Promise<boolean>,
+  deadlineMs: number,
+  log: string,
+): Promise<void> {
   const end = Date.now() + deadlineMs;
   while (Date.now() < end) {
     if (!isAlive(pid)) throw new Error(`exited during start-up: ${lastLines(log)}`);
@@ -294,12 +338,15 @@ export interface SandboxDownResult {
 }
 
 /** Stops every part of the local cloud recorded in the state file; idempotent, and safe after a failed up. */
-export async function stopSandbox(options: { dir?: string; env?: NodeJS.ProcessEnv; events?: EventBus } = {}): Promise<SandboxDownResult> {
+export async function stopSandbox(
+  options: { dir?: string; env?: NodeJS.ProcessEnv; events?: EventBus } = {},
+): Promise<SandboxDownResult> {
   const dir = options.dir ?? defaultSandboxDir(options.env ?? process.env);
   const state = readSandboxState(dir);
   if (!state) return { dir, stopped: [], leftRunning: [] };
   const stopped = await stopParts(state);
-  for (const part of stopped) options.events?.emit('info', 'sandbox', 'sandbox.part.stopped', `${part} stopped`, { part });
+  for (const part of stopped)
+    options.events?.emit('info', 'sandbox', 'sandbox.part.stopped', `${part} stopped`, { part });
   const leftRunning = PARTS.filter((p) => {
     const pid = state.parts[p]?.pid;
     return pid !== undefined && isAlive(pid);
@@ -361,11 +408,25 @@ export async function sandboxStatus(options: { dir?: string; env?: NodeJS.Proces
         healthy = false;
       }
     }
-    parts.push({ part, pid: running ? pid : undefined, port: state.ports[part], url: recorded?.url ?? '', running, healthy });
+    parts.push({
+      part,
+      pid: running ? pid : undefined,
+      port: state.ports[part],
+      url: recorded?.url ?? '',
+      running,
+      healthy,
+    });
   }
   const up = state.complete && parts.every((p) => p.healthy);
   const endpoints = up ? publicEndpoints(files.envFile) : {};
-  return { dir, up, parts, kubeconfig: up ? files.kubeconfig : undefined, envFile: up ? files.envFile : undefined, endpoints };
+  return {
+    dir,
+    up,
+    parts,
+    kubeconfig: up ? files.kubeconfig : undefined,
+    envFile: up ? files.envFile : undefined,
+    endpoints,
+  };
 }
 
 /** The sandbox environment without its (dummy) credentials, for display. */

@@ -91,7 +91,9 @@ export async function waitForNodesReady(kc: KubeConfig, names: string[], deadlin
   while (Date.now() < end) {
     const list = await api.listNode({ labelSelector: 'bench.dev/sandbox=true' });
     const ready = new Set(
-      list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata?.name),
+      list.items
+        .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+        .map((n) => n.metadata?.name),
     );
     notReady = names.filter((n) => !ready.has(n));
     if (notReady.length === 0) return;

@@ -57,7 +57,11 @@ export function kwokStages(binDir: string): string[] {
 export function partSpec(name: PartName, c: PartContext): PartSpec {
   const files = sandboxFiles(c.dir);
   const bin = (b: string) => join(c.binDir, b);
-  const admin = { ca: readFileSync(c.pki.caCert), cert: readFileSync(c.pki.clients.admin.cert), key: readFileSync(c.pki.clients.admin.key) };
+  const admin = {
+    ca: readFileSync(c.pki.caCert),
+    cert: readFileSync(c.pki.clients.admin.cert),
+    key: readFileSync(c.pki.clients.admin.key),
+  };
   const p = c.ports;
   switch (name) {
     case 'etcd':

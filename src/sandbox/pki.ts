@@ -68,7 +68,9 @@ export async function generatePki(dir: string): Promise<Pki> {
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-        new x509.ExtendedKeyUsageExtension([usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+        new x509.ExtendedKeyUsageExtension([
+          usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+        ]),
         ...(san ? [new x509.SubjectAlternativeNameExtension(san)] : []),
       ],
     });
@@ -102,7 +104,10 @@ export async function generatePki(dir: string): Promise<Pki> {
     apiserverKey: write('apiserver.key', server.key),
     clients: {
       admin: { cert: write('admin.crt', admin.cert), key: write('admin.key', admin.key) },
-      'controller-manager': { cert: write('controller-manager.crt', cm.cert), key: write('controller-manager.key', cm.key) },
+      'controller-manager': {
+        cert: write('controller-manager.crt', cm.cert),
+        key: write('controller-manager.key', cm.key),
+      },
       scheduler: { cert: write('scheduler.crt', scheduler.cert), key: write('scheduler.key', scheduler.key) },
     },
     serviceAccountKey: write('sa.key', sa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),

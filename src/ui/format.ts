@@ -1,6 +1,7 @@
 import type { DoctorResult } from '../engine/doctor.ts';
 import type { ListResult } from '../engine/list.ts';
 import type { Plan } from '../engine/plan.ts';
+import type { SandboxStatus } from '../sandbox/lifecycle.ts';
 import { formatDuration } from '../util/duration.ts';
 
 /** Lays rows out in columns, padded to the widest cell. */
@@ -113,4 +114,31 @@ export function formatRunList(result: ListResult): string {
         : `${r.aliveResources.length} (${[...new Set(r.aliveResources.map((a) => a.kind))].join(', ')})`,
     ]),
   );
+}
+
+/** `bench sandbox up` / `status` for people. */
+export function formatSandboxStatus(status: SandboxStatus): string {
+  if (status.parts.length === 0) return `The local cloud is not set up in ${status.dir}: run \`bench sandbox up\`.`;
+  const lines = [
+    table(
+      ['part', 'port', 'pid', 'health'],
+      status.parts.map((p) => [
+        p.part,
+        String(p.port),
+        p.pid === undefined ? '-' : String(p.pid),
+        p.healthy ? 'healthy' : p.running ? 'NOT HEALTHY' : 'stopped',
+      ]),
+    ),
+    '',
+  ];
+  if (status.up) {
+    lines.push(`The local cloud is up (${status.dir}).`);
+    for (const [k, v] of Object.entries(status.endpoints)) lines.push(`  ${k}=${v}`);
+    lines.push(`Use it from a shell: source ${status.envFile}`);
+  } else {
+    lines.push(
+      `The local cloud is not up (${status.dir}): \`bench sandbox up\` starts it, \`bench sandbox down\` stops what is left.`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { createAdapters } from '../../src/adapters/index.ts';
 import { checkNode, runDoctor } from '../../src/engine/doctor.ts';
 import { startMoto, type Moto } from '../harness/moto.ts';
+import { startTestSandbox } from '../harness/sandbox.ts';
 import { freePort } from '../harness/net.ts';
 import { sandboxBin } from '../harness/paths.ts';
 import { withProcessEnv } from '../helpers/env.ts';
@@ -21,9 +22,7 @@ describe('runDoctor', () => {
 
   it('passes on a machine with tofu and working AWS credentials (moto answers STS)', async () => {
     const env = { ...process.env, ...moto.env, BENCH_TOFU_BIN: sandboxBin('tofu') };
-    const result = await withProcessEnv(moto.env, () =>
-      runDoctor({ target: 'aws', suite: 'thyme', env }, createAdapters(env)),
-    );
+    const result = await runDoctor({ target: 'aws', suite: 'thyme', env }, createAdapters(env));
     const checks = Object.fromEntries(result.checks.map((c) => [c.name, c]));
     assert.equal(result.ok, true, JSON.stringify(result.checks));
     assert.match(checks.tofu?.detail ?? '', /^tofu 1\.\d+\.\d+/);
@@ -42,9 +41,7 @@ describe('runDoctor', () => {
       AWS_REGION: '',
       AWS_DEFAULT_REGION: '',
     };
-    const result = await withProcessEnv({ ...moto.env, AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL }, () =>
-      runDoctor({ target: 'aws', region: 'us-west-2', env }, createAdapters(env)),
-    );
+    const result = await runDoctor({ target: 'aws', region: 'us-west-2', env }, createAdapters(env));
     const checks = Object.fromEntries(result.checks.map((c) => [c.name, c]));
     assert.equal(result.ok, false);
     assert.equal(checks.tofu?.status, 'fail');
@@ -92,6 +89,42 @@ describe('runDoctor', () => {
       assert.equal(down.checks.find((c) => c.name === 'tofu')?.status, 'skip');
       assert.ok(!JSON.stringify([unknown, down]).includes('secret-token-do-not-print'));
     });
+  });
+
+  it('checks the local cloud for the sandbox target, reaching moto through its environment file', async () => {
+    const sb = await startTestSandbox();
+    try {
+      const env = {
+        ...process.env,
+        BENCH_SANDBOX_DIR: sb.dir,
+        BENCH_TOFU_BIN: sandboxBin('tofu'),
+        AWS_ENDPOINT_URL: '',
+        AWS_ACCESS_KEY_ID: '',
+      };
+      const result = await runDoctor({ target: 'sandbox', suite: 'koorde', env });
+      const checks = Object.fromEntries(result.checks.map((c) => [c.name, c]));
+      assert.equal(result.ok, true, JSON.stringify(result.checks));
+      assert.equal(checks['local cloud running']?.status, 'pass');
+      assert.match(
+        checks['aws credentials']?.detail ?? '',
+        new RegExp(`account 123456789012, .* via ${sb.env.AWS_ENDPOINT_URL}`),
+      );
+      // The same cluster as an existing one (--target kube): the real API server answers.
+      const kube = await withProcessEnv({ KUBECONFIG: sb.env.KUBECONFIG }, () =>
+        runDoctor({ target: 'kube', context: 'bench-sandbox', env }),
+      );
+      const context = kube.checks.find((c) => c.name === 'kube context');
+      assert.equal(context?.status, 'pass', JSON.stringify(kube.checks));
+      assert.match(context?.detail ?? '', /bench-sandbox: https:\/\/127\.0\.0\.1:\d+ \(Kubernetes v1\.34\.4\)/);
+      assert.ok(!JSON.stringify(kube).includes('PRIVATE KEY'));
+    } finally {
+      await sb.stop();
+    }
+    const down = await runDoctor({
+      target: 'sandbox',
+      env: { ...process.env, BENCH_SANDBOX_DIR: join(tempDir(), 'none') },
+    });
+    assert.equal(down.checks.find((c) => c.name === 'local cloud running')?.fix, 'run `bench sandbox up`');
   });
 
   it('requires Node.js 22.13 or newer', () => {

@@ -1,5 +1,11 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { readSandboxEnvFile, startSandbox, stopSandbox, type SandboxStatus, type SandboxUpOptions } from '../../src/sandbox/lifecycle.ts';
+import {
+  readSandboxEnvFile,
+  startSandbox,
+  stopSandbox,
+  type SandboxStatus,
+  type SandboxUpOptions,
+} from '../../src/sandbox/lifecycle.ts';
 import type { SandboxEnv } from '../../src/sandbox/config.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +40,12 @@ export async function startTestSandbox(options: Omit<SandboxUpOptions, 'dir' | '
 }
 
 /** Polls until `check` returns a value (not undefined/false), or fails at the deadline with the last state. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, deadlineMs = 30_000, intervalMs = 200): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  deadlineMs = 30_000,
+  intervalMs = 200,
+): Promise<T> {
   const end = Date.now() + deadlineMs;
   let last: unknown;
   while (Date.now() < end) {

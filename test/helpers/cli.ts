@@ -17,13 +17,14 @@ export interface CliResult {
 export function runCli(
   bin: 'bench' | 'thyme-bench' | 'koorde-bench',
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[]; timeoutMs?: number } = {},
 ): CliResult {
   const result = spawnSync(process.execPath, [...(options.nodeArgs ?? []), `${ROOT}/bin/${bin}.js`, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: options.timeoutMs ?? 120_000,
+    killSignal: 'SIGKILL',
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,12 +1,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AppsV1Api, CoreV1Api, type V1Deployment } from '@kubernetes/client-node';
-import { DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
 
 const LB_DELAY_SECONDS = 4;
 
-function deployment(name: string, namespace: string, replicas: number, extra: Partial<V1Deployment['spec']> = {}, podSpec: Record<string, unknown> = {}): V1Deployment {
+function deployment(
+  name: string,
+  namespace: string,
+  replicas: number,
+  extra: Partial<V1Deployment['spec']> = {},
+  podSpec: Record<string, unknown> = {},
+): V1Deployment {
   return {
     metadata: { name, namespace },
     spec: {
@@ -14,7 +25,12 @@ function deployment(name: string, namespace: string, replicas: number, extra: Pa
       selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: 'example.invalid/app:1', resources: { requests: { cpu: '10m', memory: '16Mi' } } }], ...podSpec },
+        spec: {
+          containers: [
+            { name: 'app', image: 'example.invalid/app:1', resources: { requests: { cpu: '10m', memory: '16Mi' } } },
+          ],
+          ...podSpec,
+        },
       },
       ...extra,
     },
@@ -31,7 +47,11 @@ describe('the local cloud', () => {
     sb = await startTestSandbox({ lbDeletionDelaySeconds: LB_DELAY_SECONDS });
     core = sb.kc.makeApiClient(CoreV1Api);
     apps = sb.kc.makeApiClient(AppsV1Api);
-    elb = new ElasticLoadBalancingV2Client({ region: sb.env.AWS_REGION, endpoint: sb.env.AWS_ENDPOINT_URL, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    elb = new ElasticLoadBalancingV2Client({
+      region: sb.env.AWS_REGION,
+      endpoint: sb.env.AWS_ENDPOINT_URL,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
   });
   after(async () => {
     await sb?.stop();
@@ -70,7 +90,9 @@ describe('the local cloud', () => {
     const affinity = {
       affinity: {
         podAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'gen' } }, topologyKey: 'kubernetes.io/hostname' }],
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { labelSelector: { matchLabels: { app: 'gen' } }, topologyKey: 'kubernetes.io/hostname' },
+          ],
         },
       },
     };
@@ -89,7 +111,10 @@ describe('the local cloud', () => {
       body: {
         metadata: {
           name: 'front',
-          annotations: { 'service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags': 'bench.dev/run-id=run-123,team=perf' },
+          annotations: {
+            'service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags':
+              'bench.dev/run-id=run-123,team=perf',
+          },
         },
         spec: { type: 'LoadBalancer', selector: { app: 'front' }, ports: [{ port: 80, targetPort: 8080 }] },
       },
@@ -107,13 +132,17 @@ describe('the local cloud', () => {
     assert.ok(nlb, 'the NLB exists in moto');
     assert.equal(nlb.Type, 'network');
     const tags = Object.fromEntries(
-      ((await elb.send(new DescribeTagsCommand({ ResourceArns: [nlb.LoadBalancerArn as string] }))).TagDescriptions?.[0]?.Tags ?? []).map((t) => [t.Key, t.Value]),
+      (
+        (await elb.send(new DescribeTagsCommand({ ResourceArns: [nlb.LoadBalancerArn as string] })))
+          .TagDescriptions?.[0]?.Tags ?? []
+      ).map((t) => [t.Key, t.Value]),
     );
     assert.equal(tags['kubernetes.io/cluster/bench-sandbox'], 'owned');
     assert.equal(tags['kubernetes.io/service-name'], 'lb/front');
     assert.equal(tags['bench.dev/run-id'], 'run-123');
     assert.equal(tags.team, 'perf');
-    const groups = (await elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: nlb.LoadBalancerArn }))).TargetGroups ?? [];
+    const groups =
+      (await elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: nlb.LoadBalancerArn }))).TargetGroups ?? [];
     assert.equal(groups.length, 1);
 
     const deletedAt = Date.now();
@@ -123,16 +152,23 @@ describe('the local cloud', () => {
     const held = await core.readNamespacedService({ name: 'front', namespace: 'lb' });
     assert.ok(held.metadata?.deletionTimestamp);
     const stillThere = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
-    assert.ok(stillThere.some((l) => l.DNSName === hostname), 'NLB still exists before the delay');
+    assert.ok(
+      stillThere.some((l) => l.DNSName === hostname),
+      'NLB still exists before the delay',
+    );
 
-    await eventually('the Service is gone', async () => {
-      try {
-        await core.readNamespacedService({ name: 'front', namespace: 'lb' });
-        return undefined;
-      } catch (err) {
-        return (err as { code?: number }).code === 404 ? true : undefined;
-      }
-    }, 30_000);
+    await eventually(
+      'the Service is gone',
+      async () => {
+        try {
+          await core.readNamespacedService({ name: 'front', namespace: 'lb' });
+          return undefined;
+        } catch (err) {
+          return (err as { code?: number }).code === 404 ? true : undefined;
+        }
+      },
+      30_000,
+    );
     const gone = Date.now() - deletedAt;
     assert.ok(gone >= LB_DELAY_SECONDS * 1000, `finalizer released after ${gone} ms`);
     const after = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
@@ -143,18 +179,37 @@ describe('the local cloud', () => {
 
   it("serves the simulator's Thyme series through Prometheus query_range", async () => {
     await core.createNamespace({ body: { metadata: { name: 'thyme-benchmark' } } });
-    const gen = deployment('log-generator', 'thyme-benchmark', 4, {}, {
-      containers: [{ name: 'app', image: 'x', args: ['random-strings', '--lines-per-second=2500'], resources: { requests: { cpu: '10m' } } }],
-    });
+    const gen = deployment(
+      'log-generator',
+      'thyme-benchmark',
+      4,
+      {},
+      {
+        containers: [
+          {
+            name: 'app',
+            image: 'x',
+            args: ['random-strings', '--lines-per-second=2500'],
+            resources: { requests: { cpu: '10m' } },
+          },
+        ],
+      },
+    );
     await apps.createNamespacedDeployment({ namespace: 'thyme-benchmark', body: gen });
     await apps.createNamespacedDaemonSet({
       namespace: 'thyme-benchmark',
       body: {
         metadata: { name: 'thyme' },
-        spec: { selector: { matchLabels: { app: 'thyme' } }, template: { metadata: { labels: { app: 'thyme' } }, spec: { containers: [{ name: 'thyme', image: 'x' }] } } },
+        spec: {
+          selector: { matchLabels: { app: 'thyme' } },
+          template: { metadata: { labels: { app: 'thyme' } }, spec: { containers: [{ name: 'thyme', image: 'x' }] } },
+        },
       },
     });
-    await apps.createNamespacedDeployment({ namespace: 'thyme-benchmark', body: deployment('nop-collector', 'thyme-benchmark', 1) });
+    await apps.createNamespacedDeployment({
+      namespace: 'thyme-benchmark',
+      body: deployment('nop-collector', 'thyme-benchmark', 1),
+    });
     const start = Date.now() / 1000;
     const query = 'sum(rate(otelcol_receiver_accepted_log_records_total{service_name="nop-collector"}[5s]))';
     const value = await eventually(
@@ -162,7 +217,10 @@ describe('the local cloud', () => {
       async () => {
         const now = Date.now() / 1000;
         const url = `${sb.env.BENCH_PROMETHEUS_URL}/api/v1/query_range?query=${encodeURIComponent(query)}&start=${start}&end=${now}&step=1`;
-        const body = (await (await fetch(url)).json()) as { status: string; data: { result: { values: [number, string][] }[] } };
+        const body = (await (await fetch(url)).json()) as {
+          status: string;
+          data: { result: { values: [number, string][] }[] };
+        };
         assert.equal(body.status, 'success');
         const last = Number(body.data.result[0]?.values.at(-1)?.[1] ?? 0);
         return Math.abs(last - 10_000) / 10_000 < 0.05 ? last : undefined;

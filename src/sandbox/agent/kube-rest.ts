@@ -29,14 +29,21 @@ export function createKubeRest(kc: KubeConfig): KubeRest {
           ...opts,
           method,
           timeout: 10_000,
-          headers: { ...opts.headers, Accept: 'application/json', ...(payload ? { 'Content-Type': contentType ?? 'application/json' } : {}) },
+          headers: {
+            ...opts.headers,
+            Accept: 'application/json',
+            ...(payload ? { 'Content-Type': contentType ?? 'application/json' } : {}),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
-            if ((res.statusCode ?? 0) >= 400) reject(new KubeRestError(res.statusCode ?? 0, `${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`));
+            if ((res.statusCode ?? 0) >= 400)
+              reject(
+                new KubeRestError(res.statusCode ?? 0, `${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`),
+              );
             else resolve((text ? JSON.parse(text) : {}) as T);
           });
         },

@@ -63,10 +63,14 @@ export class LoadBalancerController {
       this.#deletingSince.set(key, since);
       if (Date.now() - since < this.#deletionDelayMs) return;
       await this.#cloud.deleteLoadBalancer(lbName(svc.metadata.uid));
-      await this.#kube.patch(path, [
-        { op: 'test', path: '/metadata/finalizers', value: finalizers },
-        { op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((f) => f !== LB_FINALIZER) },
-      ], 'application/json-patch+json');
+      await this.#kube.patch(
+        path,
+        [
+          { op: 'test', path: '/metadata/finalizers', value: finalizers },
+          { op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((f) => f !== LB_FINALIZER) },
+        ],
+        'application/json-patch+json',
+      );
       this.#deletingSince.delete(key);
       console.log(`lb-controller: ${key}: NLB deleted, finalizer released`);
       return;

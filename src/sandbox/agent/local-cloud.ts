@@ -26,7 +26,12 @@ export interface ClusterInfo {
 /** The agent's view of the local cloud's AWS side (moto). */
 export interface LocalCloud {
   findCluster(): Promise<ClusterInfo>;
-  ensureLoadBalancer(name: string, cluster: ClusterInfo, tags: Record<string, string>, ports: { port: number; nodePort: number }[]): Promise<string>;
+  ensureLoadBalancer(
+    name: string,
+    cluster: ClusterInfo,
+    tags: Record<string, string>,
+    ports: { port: number; nodePort: number }[],
+  ): Promise<string>;
   deleteLoadBalancer(name: string): Promise<void>;
 }
 
@@ -37,7 +42,11 @@ export function createLocalCloud(defaultRegion: string): LocalCloud {
   const clientsFor = (region: string) => {
     let c = clients.get(region);
     if (!c) {
-      c = { eks: new EKSClient({ region }), ec2: new EC2Client({ region }), elb: new ElasticLoadBalancingV2Client({ region }) };
+      c = {
+        eks: new EKSClient({ region }),
+        ec2: new EC2Client({ region }),
+        elb: new ElasticLoadBalancingV2Client({ region }),
+      };
       clients.set(region, c);
     }
     return c;
@@ -58,7 +67,13 @@ export function createLocalCloud(defaultRegion: string): LocalCloud {
           if (!c || c.status === 'DELETING') continue;
           const created = c.createdAt?.getTime() ?? 0;
           if (!newest || created > newest.created) {
-            newest = { name, region, created, subnets: c.resourcesVpcConfig?.subnetIds ?? [], vpcId: c.resourcesVpcConfig?.vpcId ?? '' };
+            newest = {
+              name,
+              region,
+              created,
+              subnets: c.resourcesVpcConfig?.subnetIds ?? [],
+              vpcId: c.resourcesVpcConfig?.vpcId ?? '',
+            };
           }
         }
       }
@@ -67,13 +82,26 @@ export function createLocalCloud(defaultRegion: string): LocalCloud {
         const subnets = (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: newest.subnets }))).Subnets ?? [];
         const isPublic = (s: (typeof subnets)[number]) => s.Tags?.some((t) => t.Key === 'kubernetes.io/role/elb');
         const chosen = subnets.some(isPublic) ? subnets.filter(isPublic) : subnets;
-        return { name: newest.name, region: newest.region, vpcId: chosen[0]?.VpcId ?? newest.vpcId, subnetIds: chosen.map((s) => s.SubnetId as string) };
+        return {
+          name: newest.name,
+          region: newest.region,
+          vpcId: chosen[0]?.VpcId ?? newest.vpcId,
+          subnetIds: chosen.map((s) => s.SubnetId as string),
+        };
       }
       // No cluster provisioned (e.g. --target kube on the sandbox): moto's default VPC.
       const { ec2 } = clientsFor(defaultRegion);
-      const vpc = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] }))).Vpcs?.[0];
-      const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpc?.VpcId ?? ''] }] }))).Subnets ?? [];
-      return { name: DEFAULT_CLUSTER_NAME, region: defaultRegion, vpcId: vpc?.VpcId ?? '', subnetIds: subnets.slice(0, 3).map((s) => s.SubnetId as string) };
+      const vpc = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] })))
+        .Vpcs?.[0];
+      const subnets =
+        (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpc?.VpcId ?? ''] }] })))
+          .Subnets ?? [];
+      return {
+        name: DEFAULT_CLUSTER_NAME,
+        region: defaultRegion,
+        vpcId: vpc?.VpcId ?? '',
+        subnetIds: subnets.slice(0, 3).map((s) => s.SubnetId as string),
+      };
     },
 
     async ensureLoadBalancer(name, cluster, tags, ports) {
@@ -82,7 +110,17 @@ export function createLocalCloud(defaultRegion: string): LocalCloud {
       const existing = await describeLb(elb, name);
       if (existing?.DNSName) return existing.DNSName;
       const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-      const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: name, Type: 'network', Scheme: 'internet-facing', Subnets: cluster.subnetIds, Tags }))).LoadBalancers?.[0];
+      const lb = (
+        await elb.send(
+          new CreateLoadBalancerCommand({
+            Name: name,
+            Type: 'network',
+            Scheme: 'internet-facing',
+            Subnets: cluster.subnetIds,
+            Tags,
+          }),
+        )
+      ).LoadBalancers?.[0];
       if (!lb?.LoadBalancerArn || !lb.DNSName) throw new Error('moto returned no load balancer');
       for (const [i, p] of ports.entries()) {
         const tg = (
@@ -115,8 +153,10 @@ export function createLocalCloud(defaultRegion: string): LocalCloud {
         const { elb } = clientsFor(r);
         const lb = await describeLb(elb, name);
         if (!lb?.LoadBalancerArn) continue;
-        const listeners = (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Listeners ?? [];
-        const groups = (await elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).TargetGroups ?? [];
+        const listeners =
+          (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Listeners ?? [];
+        const groups =
+          (await elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).TargetGroups ?? [];
         for (const l of listeners) await elb.send(new DeleteListenerCommand({ ListenerArn: l.ListenerArn }));
         await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn }));
         for (const g of groups) await elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: g.TargetGroupArn }));
@@ -130,7 +170,11 @@ async function describeLb(elb: ElasticLoadBalancingV2Client, name: string) {
   try {
     return (await elb.send(new DescribeLoadBalancersCommand({ Names: [name] }))).LoadBalancers?.[0];
   } catch (err) {
-    if (err instanceof LoadBalancerNotFoundException || (err as { name?: string }).name === 'LoadBalancerNotFoundException') return undefined;
+    if (
+      err instanceof LoadBalancerNotFoundException ||
+      (err as { name?: string }).name === 'LoadBalancerNotFoundException'
+    )
+      return undefined;
     throw err;
   }
 }

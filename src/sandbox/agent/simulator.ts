@@ -29,7 +29,10 @@ export interface SimulatorOptions {
 }
 
 /** Histogram bucket bounds (seconds) of dht_request_duration_seconds. */
-export const LATENCY_BUCKETS = [0.002, 0.004, 0.006, 0.008, 0.01, 0.012, 0.014, 0.016, 0.018, 0.02, 0.025, 0.03, 0.035, 0.04, 0.05, 0.06, 0.08, 0.1, 0.15, 0.25, 0.5, 1];
+export const LATENCY_BUCKETS = [
+  0.002, 0.004, 0.006, 0.008, 0.01, 0.012, 0.014, 0.016, 0.018, 0.02, 0.025, 0.03, 0.035, 0.04, 0.05, 0.06, 0.08, 0.1,
+  0.15, 0.25, 0.5, 1,
+];
 
 interface DhtPodCounters {
   hits: number;
@@ -139,7 +142,8 @@ export class WorkloadSimulator {
   #advanceKoorde(dt: number): void {
     const running = this.#pods.filter((p) => p.running);
     const byNamespace = new Map<string, PodInfo[]>();
-    for (const p of running.filter((p) => p.labels.app === 'dht-node')) byNamespace.set(p.namespace, [...(byNamespace.get(p.namespace) ?? []), p]);
+    for (const p of running.filter((p) => p.labels.app === 'dht-node'))
+      byNamespace.set(p.namespace, [...(byNamespace.get(p.namespace) ?? []), p]);
     for (const w of running.filter((p) => p.labels.app === 'cache-workload')) {
       const key = `${w.namespace}/${w.name}`;
       const rate = arg(w.args, 'rate') ?? 50;
@@ -157,7 +161,16 @@ export class WorkloadSimulator {
   #serve(namespace: string, nodes: PodInfo[], n: number): void {
     const variant = this.#variantOf(namespace);
     const key = `${namespace}\0${variant}`;
-    const c = this.#variants.get(key) ?? { requests: 0, errors: 0, hits: 0, latencySum: 0, buckets: LATENCY_BUCKETS.map(() => 0), deBruijnSuccess: 0, deBruijnFailures: 0, successorFallbacks: 0 };
+    const c = this.#variants.get(key) ?? {
+      requests: 0,
+      errors: 0,
+      hits: 0,
+      latencySum: 0,
+      buckets: LATENCY_BUCKETS.map(() => 0),
+      deBruijnSuccess: 0,
+      deBruijnFailures: 0,
+      successorFallbacks: 0,
+    };
     this.#variants.set(key, c);
     const size = nodes.length;
     const koorde = variant === 'koorde';
@@ -208,10 +221,16 @@ export class WorkloadSimulator {
   renderPrometheus(now = Date.now()): string {
     this.advance(now);
     const out: string[] = [];
-    const series = (name: string, type: 'counter' | 'gauge' | 'histogram', rows: [Record<string, string>, number][]) => {
+    const series = (
+      name: string,
+      type: 'counter' | 'gauge' | 'histogram',
+      rows: [Record<string, string>, number][],
+    ) => {
       out.push(`# TYPE ${name} ${type}`);
       for (const [labels, value] of rows) {
-        const l = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\]/g, '\\$&')}"`).join(',');
+        const l = Object.entries(labels)
+          .map(([k, v]) => `${k}="${v.replace(/["\\]/g, '\\$&')}"`)
+          .join(',');
         out.push(`${name}${l ? `{${l}}` : ''} ${Number.isInteger(value) ? value : value.toFixed(6)}`);
       }
     };
@@ -219,18 +238,35 @@ export class WorkloadSimulator {
     if (running.some((p) => p.labels.app === 'nop-collector') || this.#accepted > 0) {
       series('otelcol_receiver_accepted_log_records_total', 'counter', [
         [{ service_name: 'nop-collector', receiver: 'otlp', transport: 'http' }, Math.floor(this.#accepted)],
-        ...[...this.#thymeReceived].map(([node, v]): [Record<string, string>, number] => [{ service_name: 'thyme', receiver: 'filelog', instance: node }, Math.floor(v)]),
+        ...[...this.#thymeReceived].map(([node, v]): [Record<string, string>, number] => [
+          { service_name: 'thyme', receiver: 'filelog', instance: node },
+          Math.floor(v),
+        ]),
       ]);
       series('otelcol_process_cpu_seconds_total', 'counter', [
-        ...[...this.#cpu].map(([node, v]): [Record<string, string>, number] => [{ service_name: 'thyme', instance: node }, v]),
+        ...[...this.#cpu].map(([node, v]): [Record<string, string>, number] => [
+          { service_name: 'thyme', instance: node },
+          v,
+        ]),
         [{ service_name: 'nop-collector', instance: 'nop-collector' }, this.#nopCpu],
       ]);
     }
     if (this.#failed.size > 0) {
-      series('otelcol_exporter_send_failed_log_records_total', 'counter', [...this.#failed].map(([node, v]) => [{ service_name: 'thyme', exporter: 'otlphttp', instance: node }, Math.floor(v)]));
+      series(
+        'otelcol_exporter_send_failed_log_records_total',
+        'counter',
+        [...this.#failed].map(([node, v]) => [
+          { service_name: 'thyme', exporter: 'otlphttp', instance: node },
+          Math.floor(v),
+        ]),
+      );
     }
     if (this.#heap.size > 0) {
-      series('otelcol_process_runtime_heap_alloc_bytes', 'gauge', [...this.#heap].map(([node, v]) => [{ service_name: 'thyme', instance: node }, v]));
+      series(
+        'otelcol_process_runtime_heap_alloc_bytes',
+        'gauge',
+        [...this.#heap].map(([node, v]) => [{ service_name: 'thyme', instance: node }, v]),
+      );
     }
     if (this.#variants.size > 0) {
       const rows = (f: (c: VariantCounters) => number) =>
@@ -238,17 +274,43 @@ export class WorkloadSimulator {
           const [namespace, variant] = key.split('\0') as [string, string];
           return [{ namespace, variant }, f(c)];
         });
-      series('dht_requests_total', 'counter', rows((c) => c.requests));
-      series('dht_request_errors_total', 'counter', rows((c) => c.errors));
-      series('dht_cache_hits_total', 'counter', rows((c) => c.hits));
-      series('dht_de_bruijn_success_total', 'counter', rows((c) => c.deBruijnSuccess));
-      series('dht_de_bruijn_failures_total', 'counter', rows((c) => c.deBruijnFailures));
-      series('dht_successor_fallbacks_total', 'counter', rows((c) => c.successorFallbacks));
+      series(
+        'dht_requests_total',
+        'counter',
+        rows((c) => c.requests),
+      );
+      series(
+        'dht_request_errors_total',
+        'counter',
+        rows((c) => c.errors),
+      );
+      series(
+        'dht_cache_hits_total',
+        'counter',
+        rows((c) => c.hits),
+      );
+      series(
+        'dht_de_bruijn_success_total',
+        'counter',
+        rows((c) => c.deBruijnSuccess),
+      );
+      series(
+        'dht_de_bruijn_failures_total',
+        'counter',
+        rows((c) => c.deBruijnFailures),
+      );
+      series(
+        'dht_successor_fallbacks_total',
+        'counter',
+        rows((c) => c.successorFallbacks),
+      );
       out.push('# TYPE dht_request_duration_seconds histogram');
       for (const [key, c] of this.#variants) {
         const [namespace, variant] = key.split('\0') as [string, string];
         const base = `namespace="${namespace}",variant="${variant}"`;
-        LATENCY_BUCKETS.forEach((b, j) => out.push(`dht_request_duration_seconds_bucket{${base},le="${b}"} ${c.buckets[j]}`));
+        LATENCY_BUCKETS.forEach((b, j) =>
+          out.push(`dht_request_duration_seconds_bucket{${base},le="${b}"} ${c.buckets[j]}`),
+        );
         out.push(`dht_request_duration_seconds_bucket{${base},le="+Inf"} ${c.requests - c.errors}`);
         out.push(`dht_request_duration_seconds_sum{${base}} ${c.latencySum.toFixed(6)}`);
         out.push(`dht_request_duration_seconds_count{${base}} ${c.requests - c.errors}`);
@@ -267,7 +329,17 @@ export class WorkloadSimulator {
     const lookups = c.hits + c.misses;
     return {
       node: { id: `0x${Buffer.from(`${namespace}/${name}`).toString('hex').slice(0, 16)}`, addr: `${name}:4000` },
-      cache: { hits: c.hits, misses: c.misses, evictions: 0, stores: c.stores, hit_rate: lookups ? c.hits / lookups : 0, entry_count: c.stores, size_bytes: c.stores * 2048, capacity_bytes: 2048 * 1024 * 1024, utilization: (c.stores * 2048) / (2048 * 1024 * 1024) },
+      cache: {
+        hits: c.hits,
+        misses: c.misses,
+        evictions: 0,
+        stores: c.stores,
+        hit_rate: lookups ? c.hits / lookups : 0,
+        entry_count: c.stores,
+        size_bytes: c.stores * 2048,
+        capacity_bytes: 2048 * 1024 * 1024,
+        utilization: (c.stores * 2048) / (2048 * 1024 * 1024),
+      },
       hotspots: { count: 0, urls: [] },
       routing: {
         successor_count: 8,

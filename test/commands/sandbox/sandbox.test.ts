@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { isAlive } from '../../../src/adapters/processes.ts';
+import { runCli } from '../../helpers/cli.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+
+describe('bench sandbox up | status | down', () => {
+  it('starts, reports and stops the local cloud', () => {
+    const dir = join(tempDir(), 'sandbox');
+    const up = runCli('bench', ['sandbox', 'up', '--dir', dir, '--ports', 'auto', '--json']);
+    assert.equal(up.status, 0, up.stderr);
+    const status = JSON.parse(runCli('bench', ['sandbox', 'status', '--dir', dir, '--json']).stdout) as {
+      up: boolean;
+      parts: { part: string; pid: number; port: number; healthy: boolean }[];
+      endpoints: Record<string, string>;
+      envFile: string;
+    };
+    assert.equal(status.up, true);
+    assert.deepEqual(
+      status.parts.map((p) => p.part),
+      ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'moto', 'agent', 'prometheus'],
+    );
+    assert.ok(status.parts.every((p) => p.healthy && p.port > 0));
+    assert.match(status.endpoints.AWS_ENDPOINT_URL ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(status.endpoints.BENCH_PROMETHEUS_URL ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(status.endpoints.AWS_SECRET_ACCESS_KEY, undefined, 'credentials are not shown');
+
+    const again = runCli('bench', ['sandbox', 'up', '--dir', dir, '--ports', 'auto']);
+    assert.equal(again.status, 0);
+    assert.match(again.stderr, /already up/);
+
+    const human = runCli('bench', ['sandbox', 'status', '--dir', dir]);
+    assert.match(human.stdout, /kube-apiserver\s+\d+\s+\d+\s+healthy/);
+    assert.ok(!/BEGIN|PRIVATE KEY|testing/.test(human.stdout + human.stderr), 'no credential printed');
+
+    const down = runCli('bench', ['sandbox', 'down', '--dir', dir]);
+    assert.equal(down.status, 0, down.stderr);
+    assert.match(
+      down.stdout,
+      /Stopped: prometheus, agent, moto, kwok, kube-scheduler, kube-controller-manager, kube-apiserver, etcd\./,
+    );
+    assert.deepEqual(
+      status.parts.filter((p) => isAlive(p.pid)),
+      [],
+    );
+    const after = JSON.parse(runCli('bench', ['sandbox', 'status', '--dir', dir, '--json']).stdout) as { up: boolean };
+    assert.equal(after.up, false);
+  });
+
+  it('exits 3 with the part and the fix when a port is taken', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const r = runCli('bench', ['sandbox', 'up', '--dir', join(tempDir(), 's'), '--port-base', String(port - 379)]);
+      assert.equal(r.status, 3);
+      assert.match(
+        r.stderr,
+        new RegExp(`Error: etcd: port 127\\.0\\.0\\.1:${port} is in use\\n  fix: stop whatever listens there`),
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses bad flags with exit 2', () => {
+    const dir = join(tempDir(), 's');
+    assert.equal(runCli('bench', ['sandbox', 'up', '--dir', dir, '--nodes', '0']).status, 2);
+    assert.equal(runCli('bench', ['sandbox', 'up', '--dir', dir, '--koorde-latency-factor', 'fast']).status, 2);
+    assert.equal(runCli('bench', ['sandbox', 'up', '--dir', dir, '--port-base', '80']).status, 2);
+  });
+});

@@ -1,3 +1,4 @@
+import type { CleanupRunResult, OrphanResult } from '../engine/cleanup.ts';
 import type { DoctorResult } from '../engine/doctor.ts';
 import type { ListResult } from '../engine/list.ts';
 import type { Plan } from '../engine/plan.ts';
@@ -139,6 +140,51 @@ export function formatSandboxStatus(status: SandboxStatus): string {
     lines.push(
       `The local cloud is not up (${status.dir}): \`bench sandbox up\` starts it, \`bench sandbox down\` stops what is left.`,
     );
+  }
+  return lines.join('\n');
+}
+
+/** `bench cleanup <run-id>` for people. */
+export function formatCleanupRun(result: CleanupRunResult): string {
+  if (result.dryRun) {
+    return result.alive.length
+      ? `Run ${result.runId} has ${result.alive.length} resource(s) alive; \`bench cleanup ${result.runId}\` would remove:\n  ${result.alive.join('\n  ')}`
+      : `Run ${result.runId} has nothing alive according to its journal (cleanup would still check the cloud by its tags).`;
+  }
+  const t = result.teardown;
+  return [
+    `Run ${result.runId} cleaned up: nothing tagged with its run id is left.`,
+    t
+      ? `  Kubernetes objects deleted: ${t.deletedKubeObjects.length}; load balancers gone after ${(t.loadBalancersWaitedMs / 1000).toFixed(1)}s; ECR images deleted: ${t.ecrImagesDeleted}; tofu destroy attempts: ${t.destroyAttempts}`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** `bench cleanup --orphans` for people. */
+export function formatOrphans(result: OrphanResult): string {
+  const lines: string[] = [];
+  if (result.cloud.length === 0 && result.runs.length === 0)
+    return `Nothing with the tool's tags found in ${result.regions.join(', ')}, and no run with resources alive.`;
+  if (result.cloud.length) {
+    lines.push(`Tagged by bench in ${result.regions.join(', ')}:`);
+    lines.push(
+      table(
+        ['kind', 'name', 'region', 'run'],
+        result.cloud.map((r) => [r.kind, r.name, r.region, r.tags['bench.dev/run-id'] ?? '?']),
+      ),
+    );
+  }
+  if (result.runs.length) {
+    lines.push('', 'Runs with resources alive:');
+    for (const r of result.runs) lines.push(`  ${r.runId} (${r.status}): ${r.alive.join(', ')}`);
+  }
+  if (!result.acted) lines.push('', 'Nothing was deleted. Add --yes to delete them.');
+  else {
+    lines.push('', `Cleaned up runs: ${result.cleanedRuns.join(', ') || 'none'}; deleted: ${result.deleted.length}.`);
+    if (result.notRemovable.length)
+      lines.push(`Not removable without their run's state (delete by hand): ${result.notRemovable.join('; ')}`);
   }
   return lines.join('\n');
 }

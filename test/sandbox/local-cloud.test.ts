@@ -230,4 +230,50 @@ describe('the local cloud', () => {
     );
     assert.ok(value > 9500 && value < 10500);
   });
+
+  it("serves Koorde's per-variant series and each DHT pod's JSON /metrics from the cluster's state", async () => {
+    await core.createNamespace({ body: { metadata: { name: 'koorde-dht', labels: { 'bench.dev/variant': 'koorde' } } } });
+    await apps.createNamespacedStatefulSet({
+      namespace: 'koorde-dht',
+      body: {
+        metadata: { name: 'dht-node' },
+        spec: {
+          serviceName: 'dht-headless',
+          replicas: 3,
+          podManagementPolicy: 'Parallel',
+          selector: { matchLabels: { app: 'dht-node' } },
+          template: { metadata: { labels: { app: 'dht-node' } }, spec: { containers: [{ name: 'dht-node', image: 'x' }] } },
+        },
+      },
+    });
+    // As on any cluster, a bare Pod is refused until the namespace's default ServiceAccount exists.
+    await eventually('the default ServiceAccount exists', async () => core.readNamespacedServiceAccount({ name: 'default', namespace: 'koorde-dht' }));
+    await core.createNamespacedPod({
+      namespace: 'koorde-dht',
+      body: {
+        metadata: { name: 'cache-workload', labels: { app: 'cache-workload' } },
+        spec: { containers: [{ name: 'w', image: 'x', args: ['--rate=50', '--requests=100000'] }] },
+      },
+    });
+    const agent = sb.status.parts.find((p) => p.part === 'agent')?.url as string;
+    const metrics = await eventually('dht-node-0 serves routing stats', async () => {
+      const res = await fetch(`${agent}/pods/koorde-dht/dht-node-0/metrics`);
+      if (res.status !== 200) return undefined;
+      const body = (await res.json()) as { routing: { stats: { protocol: string; de_bruijn_success: number } } };
+      return body.routing.stats.de_bruijn_success > 0 ? body : undefined;
+    });
+    assert.equal(metrics.routing.stats.protocol, 'koorde');
+    const rate = await eventually(
+      'Prometheus has the request rate',
+      async () => {
+        const q = encodeURIComponent('sum(rate(dht_requests_total{variant="koorde"}[5s]))');
+        const body = (await (await fetch(`${sb.env.BENCH_PROMETHEUS_URL}/api/v1/query?query=${q}`)).json()) as { data: { result: { value: [number, string] }[] } };
+        const v = Number(body.data.result[0]?.value[1] ?? 0);
+        return Math.abs(v - 50) < 5 ? v : undefined;
+      },
+      60_000,
+      1000,
+    );
+    assert.ok(rate > 45 && rate < 55);
+  });
 });

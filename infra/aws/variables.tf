@@ -1,0 +1,103 @@
+# The same variables as infra/sandbox (less its sandbox-only ones), with the same validations, so a
+# suite's `variables:` work for both targets unchanged. test/infra/aws-module.test.ts holds the
+# two modules to that.
+
+variable "cluster_name" {
+  description = "Name of the EKS cluster; also the prefix of every resource name."
+  type        = string
+
+  validation {
+    # EKS's own rule; IAM role names are cut from it, so keep it short enough to stay unique.
+    condition     = can(regex("^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$", var.cluster_name))
+    error_message = "cluster_name must be 1-100 characters of letters, digits, '-' and '_', starting with a letter or digit."
+  }
+}
+
+variable "region" {
+  description = "AWS region; the cluster spans its first three availability zones that need no opt-in."
+  type        = string
+}
+
+variable "kubernetes_version" {
+  description = "Kubernetes version of the EKS control plane."
+  type        = string
+  default     = "1.34"
+}
+
+variable "node_instance_type" {
+  description = "EC2 instance type of the managed node group."
+  type        = string
+  default     = "m6i.2xlarge"
+}
+
+variable "node_count" {
+  description = "Desired (and minimum) size of the managed node group; the maximum is two more."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.node_count >= 1 && floor(var.node_count) == var.node_count
+    error_message = "node_count must be a whole number >= 1."
+  }
+}
+
+variable "node_disk_size_gb" {
+  description = "Root volume size of each node, in GB."
+  type        = number
+  default     = 100
+}
+
+variable "nat_gateway_ha" {
+  description = "One NAT gateway per availability zone (true) or a single shared one (false)."
+  type        = bool
+  default     = false
+}
+
+variable "create_ecr_repository" {
+  description = "Create an ECR repository for the run's images."
+  type        = bool
+  default     = false
+}
+
+variable "ecr_repository_name" {
+  description = "Name of the ECR repository, when create_ecr_repository is true."
+  type        = string
+  default     = "thyme"
+}
+
+variable "vpc_cidr" {
+  description = "CIDR block of the VPC; subnets are the /24s number 1-3 (public) and 11-13 (private) of it."
+  type        = string
+  default     = "10.0.0.0/16"
+
+  validation {
+    condition     = can(cidrsubnet(var.vpc_cidr, 24 - tonumber(split("/", var.vpc_cidr)[1]), 13))
+    error_message = "vpc_cidr must be an IPv4 CIDR block of /20 or larger (it holds /24 subnets number 1-13)."
+  }
+}
+
+variable "run_id" {
+  description = "The bench run that owns everything created; tagged as bench.dev/run-id."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,62}$", var.run_id))
+    error_message = "run_id must match ^[a-z0-9][a-z0-9-]{0,62}$."
+  }
+}
+
+variable "expires_at" {
+  description = "RFC 3339 time after which `bench cleanup` may remove the run's resources; tagged as bench.dev/expires-at."
+  type        = string
+
+  validation {
+    condition     = can(formatdate("YYYY", var.expires_at))
+    error_message = "expires_at must be an RFC 3339 timestamp, e.g. 2026-01-02T15:04:05Z."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource. The bench.dev/* ownership tags cannot be overridden."
+  type        = map(string)
+  default     = {}
+}

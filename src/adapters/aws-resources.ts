@@ -1,0 +1,601 @@
+/**
+ * The AWS side of teardown and cleanup (DESIGN.md, Teardown order): which load balancers, target
+ * groups, ECR repositories and EKS clusters belong to a run or a cluster, waiting until AWS says
+ * the load balancers are gone, and deleting what cleanup is allowed to delete.
+ *
+ * The SDK clients are imported inside the functions that use them, so loading this module (e.g.
+ * for `bench --help`) loads no AWS SDK. Every call's failure other than "not found" becomes an
+ * InfrastructureError 'E_AWS' naming the call and the region; nothing here returns or logs a
+ * credential.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type * as EcrSdk from '@aws-sdk/client-ecr';
+import type * as EksSdk from '@aws-sdk/client-eks';
+import type * as ElbSdk from '@aws-sdk/client-elastic-load-balancing-v2';
+import { BenchError, InfrastructureError, InterruptedError } from '../errors.ts';
+import { OWNER_TAG } from '../suite/render.ts';
+import { awsClientConfig } from './aws.ts';
+
+/** The kinds of cloud resource teardown and cleanup look at. */
+export type OwnedKind = 'elbv2-load-balancer' | 'elbv2-target-group' | 'ecr-repository' | 'eks-cluster';
+
+/** A cloud resource and its tags, as teardown / cleanup see it. */
+export interface CloudResource {
+  kind: OwnedKind;
+  /** ARN for ELBv2 resources; the name for ECR repositories and EKS clusters. */
+  id: string;
+  name: string;
+  region: string;
+  tags: Record<string, string>;
+}
+
+/** Which resources belong to a run or a cluster. At least one of the two is set. */
+export interface OwnershipFilter {
+  runId?: string;
+  clusterName?: string;
+}
+
+/** How long and how often {@link AwsResources.waitForLoadBalancersGone} polls. */
+export interface WaitOptions {
+  /** Give up (E_LB_WAIT_DEADLINE) this many milliseconds after the wait started. */
+  deadlineMs: number;
+  /** Time between polls; default 5000. */
+  pollMs?: number;
+  /** Aborting it ends the wait with an InterruptedError. */
+  signal?: AbortSignal;
+  /** Called after every poll with what is still there, for progress events. */
+  onPoll?: (remaining: CloudResource[], elapsedMs: number) => void;
+}
+
+/** The AWS calls teardown and cleanup make, with our own types; paginators and waiters folded in. */
+export interface AwsResources {
+  /**
+   * Load balancers that belong to the run or cluster: tagged bench.dev/run-id=<runId>, or
+   * kubernetes.io/cluster/<clusterName> (any value), or elbv2.k8s.aws/cluster=<clusterName>.
+   */
+  listLoadBalancers(filter: OwnershipFilter): Promise<CloudResource[]>;
+  /** Target groups with the same ownership rules as {@link AwsResources.listLoadBalancers}. */
+  listTargetGroups(filter: OwnershipFilter): Promise<CloudResource[]>;
+  /**
+   * Polls (first poll at once, then every pollMs) until no load balancer and no target group of
+   * the filter remains. Rejects with InfrastructureError 'E_LB_WAIT_DEADLINE' listing what is left
+   * at the deadline, and with InterruptedError when the signal aborts.
+   */
+  waitForLoadBalancersGone(filter: OwnershipFilter, options: WaitOptions): Promise<{ waitedMs: number; polls: number }>;
+  /** Deletes a load balancer, its listeners first (cleanup --orphans, for NLBs whose Service is gone). A missing one is no error. */
+  deleteLoadBalancer(arn: string): Promise<void>;
+  /** Deletes a target group. A missing one is no error. */
+  deleteTargetGroup(arn: string): Promise<void>;
+  /** Deletes every image of a repository and returns how many; a missing repository is 0. */
+  deleteEcrImages(repositoryName: string, signal?: AbortSignal): Promise<number>;
+  /**
+   * Everything carrying the tool's ownership tag (bench.dev/run-id; with runId: that value; without:
+   * any value) across ELBv2 load balancers and target groups, ECR repositories and EKS clusters.
+   */
+  findOwned(runId: string | undefined): Promise<CloudResource[]>;
+}
+
+/** One AWS request as a test recorder sees it (never credentials: only the command's input). */
+export interface AwsRequestRecord {
+  service: 'elbv2' | 'ecr' | 'eks';
+  command: string;
+  region: string;
+  input: Record<string, unknown>;
+}
+
+/** Knobs for tests: a recorder of the requests made, and smaller pages to exercise pagination. */
+export interface AwsResourcesTestOptions {
+  onRequest?: (request: AwsRequestRecord) => void;
+  /** ELBv2 DescribeLoadBalancers / DescribeTargetGroups page size (AWS allows up to 400). */
+  elbPageSize?: number;
+}
+
+/** AWS limits the tool must respect when it batches. */
+const DESCRIBE_TAGS_MAX_ARNS = 20;
+const BATCH_DELETE_IMAGE_MAX_IDS = 100;
+/** How many per-resource tag look-ups (ECR, EKS) run at once. */
+const TAG_LOOKUP_CONCURRENCY = 8;
+
+const NOT_FOUND = new Set([
+  'LoadBalancerNotFoundException',
+  'LoadBalancerNotFound',
+  'TargetGroupNotFoundException',
+  'TargetGroupNotFound',
+  'ListenerNotFoundException',
+  'ListenerNotFound',
+  'RepositoryNotFoundException',
+  'ResourceNotFoundException',
+]);
+
+interface RegionClients {
+  elb: ElbSdk.ElasticLoadBalancingV2Client;
+  ecr: EcrSdk.ECRClient;
+  eks: EksSdk.EKSClient;
+  elbSdk: typeof ElbSdk;
+  ecrSdk: typeof EcrSdk;
+  eksSdk: typeof EksSdk;
+}
+
+/** Built for one region from an environment (AWS_ENDPOINT_URL and static keys via awsClientConfig). */
+export function createAwsResources(
+  region: string,
+  env: NodeJS.ProcessEnv = process.env,
+  testOptions: AwsResourcesTestOptions = {},
+): AwsResources {
+  const pageSize = testOptions.elbPageSize ?? 400;
+  // One set of clients per region, made on first use; a deletion by ARN goes to the ARN's region.
+  const clients = new Map<string, Promise<RegionClients>>();
+  const clientsFor = (r: string): Promise<RegionClients> => {
+    let c = clients.get(r);
+    if (!c) {
+      c = loadClients(r, env, testOptions.onRequest);
+      // A failed import must not be cached for ever.
+      c.catch(() => clients.delete(r));
+      clients.set(r, c);
+    }
+    return c;
+  };
+
+  async function listElbv2(
+    kind: 'elbv2-load-balancer' | 'elbv2-target-group',
+    match: (tags: Record<string, string>) => boolean,
+    signal?: AbortSignal,
+  ): Promise<CloudResource[]> {
+    const { elb, elbSdk } = await clientsFor(region);
+    const found: { arn: string; name: string }[] = [];
+    let marker: string | undefined;
+    do {
+      if (kind === 'elbv2-load-balancer') {
+        const page = await callAws({ call: 'elbv2:DescribeLoadBalancers', region, signal }, () =>
+          elb.send(new elbSdk.DescribeLoadBalancersCommand({ Marker: marker, PageSize: pageSize }), {
+            abortSignal: signal,
+          }),
+        );
+        for (const lb of page.LoadBalancers ?? [])
+          if (lb.LoadBalancerArn) found.push({ arn: lb.LoadBalancerArn, name: lb.LoadBalancerName ?? '' });
+        marker = page.NextMarker;
+      } else {
+        const page = await callAws({ call: 'elbv2:DescribeTargetGroups', region, signal }, () =>
+          elb.send(new elbSdk.DescribeTargetGroupsCommand({ Marker: marker, PageSize: pageSize }), {
+            abortSignal: signal,
+          }),
+        );
+        for (const tg of page.TargetGroups ?? [])
+          if (tg.TargetGroupArn) found.push({ arn: tg.TargetGroupArn, name: tg.TargetGroupName ?? '' });
+        marker = page.NextMarker;
+      }
+    } while (marker);
+    const tags = await describeElbTags(
+      found.map((f) => f.arn),
+      signal,
+    );
+    const owned: CloudResource[] = [];
+    for (const { arn, name } of found) {
+      const t = tags.get(arn);
+      // No tags entry: it was deleted between the two calls, so it is not there any more.
+      if (t && match(t)) owned.push({ kind, id: arn, name, region, tags: t });
+    }
+    return owned;
+  }
+
+  /** DescribeTags in batches of 20 ARNs; ARNs deleted meanwhile are left out. */
+  async function describeElbTags(arns: string[], signal?: AbortSignal): Promise<Map<string, Record<string, string>>> {
+    const { elb, elbSdk } = await clientsFor(region);
+    const tags = new Map<string, Record<string, string>>();
+    const describe = (batch: string[]) =>
+      callAws({ call: 'elbv2:DescribeTags', region, signal }, async () => {
+        const out = await elb.send(new elbSdk.DescribeTagsCommand({ ResourceArns: batch }), { abortSignal: signal });
+        return out.TagDescriptions ?? [];
+      });
+    for (const batch of chunk(arns, DESCRIBE_TAGS_MAX_ARNS)) {
+      // One ARN deleted since the listing fails the whole batch with "not found" (a teardown in
+      // progress does exactly that); then ask one by one and skip the ones that are gone.
+      const descriptions = await describe(batch).catch(async (err: unknown) => {
+        if (!isNotFoundBenchError(err)) throw err;
+        const one = await Promise.all(batch.map((arn) => describe([arn]).catch(skipNotFound)));
+        return one.flat();
+      });
+      for (const d of descriptions)
+        if (d.ResourceArn)
+          tags.set(d.ResourceArn, Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
+    }
+    return tags;
+  }
+
+  async function listRepositories(signal?: AbortSignal): Promise<CloudResource[]> {
+    const { ecr, ecrSdk } = await clientsFor(region);
+    const repos: { name: string; arn: string }[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await callAws({ call: 'ecr:DescribeRepositories', region, signal }, () =>
+        ecr.send(new ecrSdk.DescribeRepositoriesCommand({ nextToken, maxResults: 1000 }), { abortSignal: signal }),
+      );
+      for (const r of page.repositories ?? [])
+        if (r.repositoryName && r.repositoryArn) repos.push({ name: r.repositoryName, arn: r.repositoryArn });
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const tagged = await mapConcurrent(repos, TAG_LOOKUP_CONCURRENCY, async (repo) => {
+      const tags = await callAws(
+        { call: 'ecr:ListTagsForResource', region, signal },
+        async () => {
+          const out = await ecr.send(new ecrSdk.ListTagsForResourceCommand({ resourceArn: repo.arn }), {
+            abortSignal: signal,
+          });
+          return Object.fromEntries((out.tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+        },
+        () => undefined,
+      );
+      return tags && ({ kind: 'ecr-repository', id: repo.name, name: repo.name, region, tags } as const);
+    });
+    return tagged.filter((r) => r !== undefined);
+  }
+
+  async function listClusters(signal?: AbortSignal): Promise<CloudResource[]> {
+    const { eks, eksSdk } = await clientsFor(region);
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await callAws({ call: 'eks:ListClusters', region, signal }, () =>
+        eks.send(new eksSdk.ListClustersCommand({ nextToken, maxResults: 100 }), { abortSignal: signal }),
+      );
+      names.push(...(page.clusters ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const described = await mapConcurrent(names, TAG_LOOKUP_CONCURRENCY, (name) =>
+      callAws(
+        { call: 'eks:DescribeCluster', region, signal },
+        async () => {
+          const out = await eks.send(new eksSdk.DescribeClusterCommand({ name }), { abortSignal: signal });
+          return { kind: 'eks-cluster', id: name, name, region, tags: { ...out.cluster?.tags } } as const;
+        },
+        // Deleted between the listing and the look-up.
+        () => undefined,
+      ),
+    );
+    return described.filter((r) => r !== undefined);
+  }
+
+  return {
+    // async, so that a bad filter rejects like every other failure instead of throwing.
+    async listLoadBalancers(filter) {
+      const match = ownershipMatcher(filter);
+      return listElbv2('elbv2-load-balancer', match);
+    },
+
+    async listTargetGroups(filter) {
+      const match = ownershipMatcher(filter);
+      return listElbv2('elbv2-target-group', match);
+    },
+
+    async waitForLoadBalancersGone(filter, options) {
+      const match = ownershipMatcher(filter);
+      const pollMs = options.pollMs ?? 5000;
+      const { deadlineMs, signal } = options;
+      const started = performance.now();
+      const elapsed = () => performance.now() - started;
+      // A poll still running at the deadline is cut off, so the deadline holds even if AWS hangs.
+      const deadline = AbortSignal.timeout(Math.max(0, deadlineMs));
+      const pollSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
+      let remaining: CloudResource[] | undefined;
+      let polls = 0;
+      const interrupted = () =>
+        new InterruptedError('interrupted while waiting for load balancers to be deleted', {
+          data: { remaining: remaining?.map(describeResource) },
+        });
+      const pastDeadline = () => lbWaitDeadlineError(region, deadlineMs, remaining);
+      for (;;) {
+        if (signal?.aborted) throw interrupted();
+        try {
+          const [lbs, tgs] = await Promise.all([
+            listElbv2('elbv2-load-balancer', match, pollSignal),
+            listElbv2('elbv2-target-group', match, pollSignal),
+          ]);
+          remaining = [...lbs, ...tgs];
+        } catch (err) {
+          if (signal?.aborted) throw interrupted();
+          if (deadline.aborted) throw pastDeadline();
+          throw err;
+        }
+        polls += 1;
+        const waitedMs = elapsed();
+        options.onPoll?.(remaining, waitedMs);
+        if (remaining.length === 0) return { waitedMs, polls };
+        const untilDeadline = deadlineMs - waitedMs;
+        try {
+          // The next poll, or the deadline if that comes first: what remains then is the answer.
+          await sleep(Math.max(0, Math.min(pollMs, untilDeadline)), undefined, { signal });
+        } catch {
+          throw interrupted();
+        }
+        if (pollMs >= untilDeadline) throw pastDeadline();
+      }
+    },
+
+    async deleteLoadBalancer(arn) {
+      const r = regionOfArn(arn) ?? region;
+      const { elb, elbSdk } = await clientsFor(r);
+      // Listeners first: they hold the target groups, which cleanup deletes next.
+      const listeners: string[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await callAws(
+          { call: 'elbv2:DescribeListeners', region: r },
+          () => elb.send(new elbSdk.DescribeListenersCommand({ LoadBalancerArn: arn, Marker: marker })),
+          () => undefined,
+        );
+        if (!page) return; // the load balancer is already gone
+        for (const l of page.Listeners ?? []) if (l.ListenerArn) listeners.push(l.ListenerArn);
+        marker = page.NextMarker;
+      } while (marker);
+      for (const ListenerArn of listeners)
+        await callAws(
+          { call: 'elbv2:DeleteListener', region: r },
+          () => elb.send(new elbSdk.DeleteListenerCommand({ ListenerArn })),
+          () => undefined,
+        );
+      await callAws(
+        { call: 'elbv2:DeleteLoadBalancer', region: r },
+        () => elb.send(new elbSdk.DeleteLoadBalancerCommand({ LoadBalancerArn: arn })),
+        () => undefined,
+      );
+    },
+
+    async deleteTargetGroup(arn) {
+      const r = regionOfArn(arn) ?? region;
+      const { elb, elbSdk } = await clientsFor(r);
+      await callAws(
+        { call: 'elbv2:DeleteTargetGroup', region: r },
+        () => elb.send(new elbSdk.DeleteTargetGroupCommand({ TargetGroupArn: arn })),
+        () => undefined,
+      );
+    },
+
+    async deleteEcrImages(repositoryName, signal) {
+      const { ecr, ecrSdk } = await clientsFor(region);
+      // List everything first: deleting while paging could invalidate the next token.
+      const digests = new Set<string>();
+      let nextToken: string | undefined;
+      do {
+        const page = await callAws(
+          { call: 'ecr:ListImages', region, signal },
+          () =>
+            ecr.send(new ecrSdk.ListImagesCommand({ repositoryName, nextToken, maxResults: 1000 }), {
+              abortSignal: signal,
+            }),
+          () => undefined,
+        );
+        if (!page) return 0; // no repository, nothing to delete
+        // By digest: one id per image, however many tags it has.
+        for (const id of page.imageIds ?? []) if (id.imageDigest) digests.add(id.imageDigest);
+        nextToken = page.nextToken;
+      } while (nextToken);
+      const deleted = new Set<string>();
+      for (const batch of chunk([...digests], BATCH_DELETE_IMAGE_MAX_IDS)) {
+        const out = await callAws(
+          { call: 'ecr:BatchDeleteImage', region, signal },
+          () =>
+            ecr.send(
+              new ecrSdk.BatchDeleteImageCommand({
+                repositoryName,
+                imageIds: batch.map((imageDigest) => ({ imageDigest })),
+              }),
+              { abortSignal: signal },
+            ),
+          () => undefined,
+        );
+        if (!out) break; // the repository went away meanwhile
+        for (const id of out.imageIds ?? []) if (id.imageDigest) deleted.add(id.imageDigest);
+        // An image someone else deleted meanwhile is fine; any other failure is not.
+        const failures = (out.failures ?? []).filter((f) => f.failureCode !== 'ImageNotFound');
+        if (failures.length > 0)
+          throw new InfrastructureError(
+            'E_AWS',
+            `ecr:BatchDeleteImage in ${region} could not delete ${failures.length} image(s) of ${repositoryName}: ` +
+              failures.map((f) => `${f.imageId?.imageDigest ?? f.imageId?.imageTag}: ${f.failureCode}`).join(', '),
+            {
+              fix: 'check the ecr:BatchDeleteImage permission and the repository policy, then run `bench cleanup` again',
+              data: { call: 'ecr:BatchDeleteImage', region, repositoryName, failures: failures.length },
+            },
+          );
+      }
+      return deleted.size;
+    },
+
+    async findOwned(runId) {
+      const match = (tags: Record<string, string>) =>
+        runId === undefined ? Object.hasOwn(tags, OWNER_TAG) : tags[OWNER_TAG] === runId;
+      const [lbs, tgs, repos, clusters] = await Promise.all([
+        listElbv2('elbv2-load-balancer', match),
+        listElbv2('elbv2-target-group', match),
+        listRepositories(),
+        listClusters(),
+      ]);
+      return [...lbs, ...tgs, ...repos.filter((r) => match(r.tags)), ...clusters.filter((c) => match(c.tags))];
+    },
+  };
+}
+
+/** findOwned over several regions (cleanup --orphans scans the regions the suites use). */
+export async function findOwnedInRegions(
+  regions: string[],
+  runId: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CloudResource[]> {
+  const perRegion = await Promise.all([...new Set(regions)].map((r) => createAwsResources(r, env).findOwned(runId)));
+  return perRegion.flat();
+}
+
+/** Imports the three SDKs (only now, never at start-up) and makes this region's clients. */
+async function loadClients(
+  region: string,
+  env: NodeJS.ProcessEnv,
+  onRequest: AwsResourcesTestOptions['onRequest'],
+): Promise<RegionClients> {
+  const [elbSdk, ecrSdk, eksSdk] = await Promise.all([
+    import('@aws-sdk/client-elastic-load-balancing-v2'),
+    import('@aws-sdk/client-ecr'),
+    import('@aws-sdk/client-eks'),
+  ]);
+  const config = {
+    ...awsClientConfig(env, region),
+    // No request may hang a teardown for ever.
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 },
+  };
+  const elb = new elbSdk.ElasticLoadBalancingV2Client(config);
+  const ecr = new ecrSdk.ECRClient(config);
+  const eks = new eksSdk.EKSClient(config);
+  if (onRequest) {
+    recordRequests(elb, 'elbv2', region, onRequest);
+    recordRequests(ecr, 'ecr', region, onRequest);
+    recordRequests(eks, 'eks', region, onRequest);
+  }
+  return { elb, ecr, eks, elbSdk, ecrSdk, eksSdk };
+}
+
+/** Adds a middleware that reports each command and its input (the credentials never pass here). */
+function recordRequests(
+  client: { middlewareStack: { add: (...args: never[]) => void } },
+  service: AwsRequestRecord['service'],
+  region: string,
+  onRequest: NonNullable<AwsResourcesTestOptions['onRequest']>,
+): void {
+  type Next = (args: { input: Record<string, unknown> }) => Promise<unknown>;
+  const middleware = (next: Next, context: { commandName?: string }) => (args: { input: Record<string, unknown> }) => {
+    onRequest({ service, command: context.commandName ?? 'unknown', region, input: structuredClone(args.input) });
+    return next(args);
+  };
+  (client.middlewareStack.add as (m: typeof middleware, o: { step: string; name: string }) => void)(middleware, {
+    step: 'initialize',
+    name: 'benchRecordRequests',
+  });
+}
+
+interface AwsCall {
+  /** `service:Action`, as IAM names it (so the fix can name the permission). */
+  call: string;
+  region: string;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Runs one SDK call. "Not found" becomes `onNotFound()` when given; an aborted signal becomes an
+ * InterruptedError; anything else an InfrastructureError 'E_AWS' naming the call and the region.
+ */
+async function callAws<T, F = never>(call: AwsCall, run: () => Promise<T>, onNotFound?: () => F): Promise<T | F> {
+  try {
+    return await run();
+  } catch (err) {
+    if (call.signal?.aborted) throw new InterruptedError(`interrupted during ${call.call} in ${call.region}`);
+    if (onNotFound && isNotFound(err)) return onNotFound();
+    throw awsError(call, err);
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: unknown; Code?: unknown } | null;
+  return NOT_FOUND.has(String(e?.name)) || NOT_FOUND.has(String(e?.Code));
+}
+
+function isNotFoundBenchError(err: unknown): boolean {
+  return err instanceof BenchError && err.code === 'E_AWS' && err.data?.notFound === true;
+}
+
+function skipNotFound(err: unknown): never[] {
+  if (isNotFoundBenchError(err)) return [];
+  throw err;
+}
+
+/** An AWS failure in our words; the SDK's message names the problem and holds no secret. */
+function awsError(call: AwsCall, err: unknown): InfrastructureError {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } | null;
+  const name = e?.name ?? 'Error';
+  const message = e?.message ?? String(err);
+  const status = e?.$metadata?.httpStatusCode;
+  return new InfrastructureError('E_AWS', `${call.call} in ${call.region} failed: ${name}: ${message}`, {
+    fix: fixFor(name, call),
+    data: {
+      call: call.call,
+      region: call.region,
+      awsError: name,
+      ...(status === undefined ? {} : { httpStatus: status }),
+      ...(isNotFound(err) ? { notFound: true } : {}),
+    },
+    cause: err,
+  });
+}
+
+function fixFor(name: string, call: AwsCall): string {
+  if (/credential|token|signature|UnrecognizedClient|InvalidClientTokenId|ExpiredToken/i.test(name))
+    return 'check the AWS credentials (`bench doctor` shows who they belong to), then run the command again';
+  if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name))
+    return `grant ${call.call} in ${call.region} to the identity \`bench doctor\` shows, then run the command again`;
+  if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(name))
+    return 'AWS is throttling this account; wait a minute and run the command again';
+  if (/ResourceInUse|DependencyViolation/i.test(name))
+    return 'something still uses it (e.g. a listener or load balancer); delete that first, or run `bench cleanup` again in a minute';
+  return `check that ${call.region} is reachable with these credentials (\`bench doctor\`), then run the command again`;
+}
+
+function lbWaitDeadlineError(region: string, deadlineMs: number, remaining: CloudResource[] | undefined) {
+  const what = remaining
+    ? remaining.map((r) => `${r.kind} ${r.id}`).join(', ')
+    : 'unknown (no poll finished before the deadline)';
+  return new InfrastructureError(
+    'E_LB_WAIT_DEADLINE',
+    `load balancers of the run were still present in ${region} after ${Math.round(deadlineMs / 1000)}s: ${what}`,
+    {
+      fix:
+        'check that their Kubernetes Services are deleted and the load-balancer controller is running; ' +
+        '`bench cleanup --orphans` deletes what is left',
+      data: { region, deadlineMs, remaining: remaining?.map(describeResource) },
+    },
+  );
+}
+
+function describeResource(r: CloudResource) {
+  return { kind: r.kind, id: r.id, name: r.name, region: r.region };
+}
+
+/**
+ * The ownership rules of teardown: tagged with the run id, or with the cluster's name in either
+ * of the tags the in-tree controller (kubernetes.io/cluster/<name>, value owned or shared) and the
+ * AWS Load Balancer Controller (elbv2.k8s.aws/cluster=<name>) set.
+ */
+function ownershipMatcher(filter: OwnershipFilter): (tags: Record<string, string>) => boolean {
+  const { runId, clusterName } = filter;
+  // An empty filter would match everything, and teardown would wait for (or delete) other
+  // people's load balancers: refuse it.
+  if (!runId && !clusterName)
+    throw new BenchError('internal', 'E_INTERNAL', 'internal error: an ownership filter needs a run id or a cluster', {
+      fix: 'this is a bug in bench; please report it with the run journal attached',
+    });
+  return (tags) =>
+    (!!runId && tags[OWNER_TAG] === runId) ||
+    (!!clusterName &&
+      (Object.hasOwn(tags, `kubernetes.io/cluster/${clusterName}`) || tags['elbv2.k8s.aws/cluster'] === clusterName));
+}
+
+function regionOfArn(arn: string): string | undefined {
+  const region = arn.split(':')[3];
+  return region ? region : undefined;
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const batches: T[][] = [];
+  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+  return batches;
+}
+
+/** Maps with at most `limit` calls in flight, keeping the order of the input. */
+async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,493 @@
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { BenchError, InfrastructureError, InterruptedError } from '../errors.ts';
+
+/** Live progress of one tofu command, built from its `-json` UI stream. */
+export interface TofuProgress {
+  command: 'init' | 'plan' | 'apply' | 'destroy';
+  /** Resources the operation will touch, from the planned changes (undefined until known). */
+  total: number | undefined;
+  /** Resource operations finished so far, failed ones included. */
+  done: number;
+  /** The resource being worked on now (address), if any. */
+  current: string | undefined;
+  /** Seconds since the command started. */
+  elapsedSeconds: number;
+  /** The last human message tofu gave (e.g. "terraform_data.network: Creating..."). */
+  message: string | undefined;
+}
+
+/** A diagnostic (error or warning) tofu reported. */
+export interface TofuDiagnostic {
+  severity: 'error' | 'warning';
+  summary: string;
+  detail: string;
+  /** The resource instance the diagnostic is about, when tofu names one. */
+  address?: string;
+}
+
+/** Where and how one root module is run. */
+export interface TofuRunOptions {
+  /** The root module (e.g. <package>/infra/sandbox). It is never written to. */
+  moduleDir: string;
+  /** Per-run directory: TF_DATA_DIR, the state file, the var file, logs of raw JSON lines. */
+  workDir: string;
+  /** Binary to run: tofu or terraform (path or name). */
+  binary: string;
+  /**
+   * Extra environment for the subprocess (AWS endpoint, credentials...), layered over this
+   * process's. The adapter adds TF_IN_AUTOMATION=1, CHECKPOINT_DISABLE=1, TF_INPUT=0,
+   * TF_DATA_DIR=<workDir>/.terraform, and an empty TF_CLI_CONFIG_FILE when the inherited one points
+   * to a missing file.
+   */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * A backend the user configures instead of local state in workDir: each entry is passed to
+   * `init` as `-backend-config=key=value`. The module must then declare the (partial) backend
+   * block; without this option the state is `<workDir>/terraform.tfstate`.
+   */
+  backendConfig?: Record<string, string>;
+  onProgress?: (p: TofuProgress) => void;
+  onDiagnostic?: (d: TofuDiagnostic) => void;
+  /**
+   * Abort = interrupt: exactly one SIGINT is sent to tofu, which gets `interruptGraceMs`
+   * (default 60 s) to finish and release its lock before SIGKILL.
+   */
+  signal?: AbortSignal;
+  interruptGraceMs?: number;
+  /** How long tofu waits for the state lock (`-lock-timeout`); default '60s'. */
+  lockTimeout?: string;
+  /**
+   * The second half of the fix of a failed command, e.g. "`bench cleanup r1` removes what was
+   * created"; the adapter does not know the run.
+   */
+  fixHint?: string;
+}
+
+/** One root module's lifecycle, each method one tofu subprocess. */
+export interface Tofu {
+  init(): Promise<void>;
+  /** Returns the number of resources with a planned change. */
+  plan(variables: Record<string, unknown>, options?: { destroy?: boolean }): Promise<{ changes: number }>;
+  apply(variables: Record<string, unknown>): Promise<void>;
+  /** Output values; sensitive ones are returned (the caller needs e.g. the CA) but flagged. Never log them. */
+  output(): Promise<Record<string, { value: unknown; sensitive: boolean }>>;
+  destroy(variables: Record<string, unknown>): Promise<void>;
+  /** Addresses of resources in the state (empty array when there is no state). */
+  stateResources(): Promise<string[]>;
+}
+
+type ProgressCommand = TofuProgress['command'];
+
+/** One line of the `-json` UI; only the fields read here are typed. */
+interface UiMessage {
+  type?: string;
+  '@message'?: string;
+  diagnostic?: { severity?: string; summary?: string; detail?: string; address?: string };
+  change?: { action?: string; resource?: { addr?: string } };
+  changes?: { add?: number; change?: number; remove?: number; operation?: string };
+  hook?: { action?: string; resource?: { addr?: string } };
+}
+
+interface RunResult {
+  exitCode: number | undefined;
+  /** stdout lines that were not UI messages (`state list`, `output -json`). */
+  stdout: string[];
+  stderr: string;
+  diagnostics: TofuDiagnostic[];
+  /** Resources with a planned change (planned_change messages that are not no-ops). */
+  plannedChanges: number;
+}
+
+const DEFAULT_GRACE_MS = 60_000;
+const TICK_MS = 1000;
+const DEPENDENCY_VIOLATION = /DependencyViolation/;
+const STATE_LOCK = /Error acquiring the state lock/i;
+
+/**
+ * The OpenTofu adapter: runs `init / plan / apply / output / destroy` of one root module with
+ * `-chdir=<moduleDir>`, keeping everything tofu writes (data dir, state, lock, var file, log) in
+ * `workDir`, and streams the `-json` UI into progress callbacks as it arrives.
+ */
+export function createTofu(options: TofuRunOptions): Tofu {
+  const moduleDir = resolve(options.moduleDir);
+  const workDir = resolve(options.workDir);
+  const statePath = join(workDir, 'terraform.tfstate');
+  const varFile = join(workDir, 'run.tfvars.json');
+  const logPath = join(workDir, 'tofu.log');
+  const localState = options.backendConfig === undefined;
+  const tool = /terraform(\.exe)?$/.test(basename(options.binary)) ? 'terraform' : 'tofu';
+  const graceMs = options.interruptGraceMs ?? DEFAULT_GRACE_MS;
+  const lockTimeout = `-lock-timeout=${options.lockTimeout ?? '60s'}`;
+  // -state also moves the lock (.terraform.tfstate.lock.info) next to the state file. A backend
+  // override file would do the same but would have to be written into moduleDir.
+  const stateArgs = localState ? [`-state=${statePath}`] : [];
+
+  const env = childEnv(options.env, workDir);
+
+  const writeVars = (variables: Record<string, unknown>): string => {
+    mkdirSync(workDir, { recursive: true });
+    // Written whole, then renamed: a tofu that starts meanwhile never reads half a file.
+    const tmp = `${varFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(variables, null, 2)}\n`, { mode: 0o600 });
+    renameSync(tmp, varFile);
+    return `-var-file=${varFile}`;
+  };
+
+  const run = async (
+    name: string,
+    args: string[],
+    progressCommand: ProgressCommand | undefined,
+    logStdout = true,
+  ): Promise<RunResult> => {
+    mkdirSync(workDir, { recursive: true });
+    if (options.signal?.aborted) throw interrupted(name, { started: false });
+
+    const log = openSync(logPath, 'a', 0o600);
+    const logLine = (line: string) => writeSync(log, `${line}\n`);
+    const started = Date.now();
+    logLine(
+      JSON.stringify({ '@bench': 'start', command: name, args: redactArgs(args), time: new Date().toISOString() }),
+    );
+
+    const result: RunResult = { exitCode: undefined, stdout: [], stderr: '', diagnostics: [], plannedChanges: 0 };
+    const tracker = progressCommand ? new ProgressTracker(progressCommand, started) : undefined;
+    let callbackError: unknown;
+    const call = (fn: () => void) => {
+      // A throwing callback must not stop the reading of tofu's output (a full pipe would block
+      // tofu mid-apply); the first error is raised once tofu has finished.
+      try {
+        fn();
+      } catch (err) {
+        callbackError ??= err;
+      }
+    };
+    const emit = () => {
+      if (tracker && options.onProgress) {
+        const snapshot = tracker.snapshot();
+        call(() => options.onProgress?.(snapshot));
+      }
+    };
+
+    const subprocess = execa(options.binary, [`-chdir=${moduleDir}`, ...args], {
+      env,
+      extendEnv: false,
+      stdin: 'ignore',
+      buffer: { stdout: false, stderr: true },
+      reject: false,
+      // Its own process group: a Ctrl-C in the terminal goes to the foreground group only, so tofu
+      // hears of it from us alone (once) instead of twice, which would make it exit at once and
+      // leave the state unsaved and the lock held.
+      detached: true,
+      // execa must not signal tofu on its own: no exit hook (it would send a second signal), and
+      // its force-kill timer only starts after our one SIGINT.
+      cleanup: false,
+      killSignal: 'SIGINT',
+      forceKillAfterDelay: graceMs,
+    });
+
+    const child = subprocess.nodeChildProcess;
+    let interruptedAt: number | undefined;
+    const onAbort = () => {
+      if (interruptedAt !== undefined || child.exitCode !== null || child.signalCode !== null) return;
+      interruptedAt = Date.now();
+      logLine(JSON.stringify({ '@bench': 'interrupt', command: name, signal: 'SIGINT', graceMs }));
+      // To tofu's pid only: tofu stops its providers and provisioners itself.
+      subprocess.kill('SIGINT');
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const ticker = tracker && options.onProgress ? setInterval(emit, TICK_MS) : undefined;
+    ticker?.unref();
+    emit();
+
+    try {
+      for await (const line of subprocess.iterable({ from: 'stdout' })) {
+        const message = parseUiLine(line);
+        if (message === undefined) {
+          result.stdout.push(line);
+          if (logStdout) logLine(JSON.stringify({ '@bench': 'stdout', command: name, line }));
+          continue;
+        }
+        if (logStdout) logLine(line);
+        if (message.type === 'diagnostic' && message.diagnostic) {
+          const diagnostic = toDiagnostic(message.diagnostic);
+          result.diagnostics.push(diagnostic);
+          call(() => options.onDiagnostic?.(diagnostic));
+        }
+        if (message.type === 'planned_change' && message.change?.action !== 'noop') result.plannedChanges += 1;
+        if (tracker?.update(message)) emit();
+      }
+    } catch {
+      // The iterable fails when tofu could not be started at all; the result below says why.
+    }
+    const outcome = await subprocess;
+    if (ticker) clearInterval(ticker);
+    options.signal?.removeEventListener('abort', onAbort);
+    result.exitCode = outcome.exitCode;
+    result.stderr = typeof outcome.stderr === 'string' ? outcome.stderr : '';
+    for (const line of result.stderr.split('\n').filter((l) => l.trim() !== '')) {
+      logLine(JSON.stringify({ '@bench': 'stderr', command: name, line }));
+    }
+    logLine(
+      JSON.stringify({
+        '@bench': 'exit',
+        command: name,
+        exitCode: outcome.exitCode ?? null,
+        signal: outcome.signal ?? null,
+        forced: outcome.isForcefullyTerminated,
+        seconds: (Date.now() - started) / 1000,
+      }),
+    );
+    closeSync(log);
+    emit();
+
+    if (outcome.code === 'ENOENT' || outcome.code === 'EACCES') {
+      throw new InfrastructureError('E_TOFU_MISSING', `${tool} is not installed or not runnable: ${options.binary}`, {
+        fix: 'install OpenTofu (https://opentofu.org/docs/intro/install/) or run `bash test/harness/install.sh tofu`, or set BENCH_TOFU_BIN to its path',
+        data: { binary: options.binary, reason: outcome.code },
+      });
+    }
+    if (interruptedAt !== undefined) {
+      throw interrupted(name, {
+        started: true,
+        exitCode: outcome.exitCode,
+        forced: outcome.isForcefullyTerminated,
+        seconds: Math.round((Date.now() - interruptedAt) / 100) / 10,
+      });
+    }
+    if (outcome.failed) throw commandError(name, result, outcome.signal);
+    if (callbackError !== undefined) throw callbackError;
+    return result;
+  };
+
+  const interrupted = (
+    name: string,
+    data: { started: boolean; exitCode?: number | undefined; forced?: boolean; seconds?: number },
+  ) =>
+    new InterruptedError(`${tool} ${name} interrupted`, {
+      ...(data.forced
+        ? {
+            fix: `${tool} did not stop within ${graceMs / 1000}s and was killed: its state may miss what it created; ${
+              options.fixHint ?? 'clean up the run to remove what was created'
+            }`,
+          }
+        : {}),
+      data: { command: name, ...data },
+    });
+
+  const commandError = (name: string, result: RunResult, signal: string | undefined): InfrastructureError => {
+    const errors = result.diagnostics.filter((d) => d.severity === 'error');
+    const first = errors[0];
+    const reason = first
+      ? [first.summary, firstLine(first.detail)].filter((s) => s !== '').join(': ')
+      : firstLine(stripTerminal(result.stderr)) ||
+        (signal ? `killed by ${signal}` : `exit code ${String(result.exitCode)}`);
+    const message = `${tool} ${name} failed: ${reason}`;
+    const data = { command: name, diagnostics: result.diagnostics, exitCode: result.exitCode, log: logPath };
+    const lock = errors.find((d) => STATE_LOCK.test(d.summary));
+    if (lock) {
+      const lockId = /^\s*ID:\s*(\S+)/m.exec(lock.detail)?.[1];
+      return new InfrastructureError('E_TOFU_LOCKED', message, {
+        fix: `another ${tool} run holds the state lock${lockId ? ` ${lockId}` : ''}: let it finish and retry; only when you are sure no run uses this state, \`${tool} force-unlock${lockId ? ` ${lockId}` : ''}\` as a last resort`,
+        data: { ...data, lockId },
+      });
+    }
+    const fix = `see ${logPath} for everything ${tool} reported; ${options.fixHint ?? 'cleaning up the run removes what was created'}`;
+    if (errors.some((d) => DEPENDENCY_VIOLATION.test(`${d.summary}\n${d.detail}`))) {
+      return new InfrastructureError('E_TOFU_DEPENDENCY_VIOLATION', message, {
+        fix: `something outside the module (often a load balancer a Kubernetes Service made) still uses a resource; delete it and retry. ${fix}`,
+        data,
+      });
+    }
+    return new InfrastructureError('E_TOFU', message, { fix, data });
+  };
+
+  const initArgs = (): string[] => {
+    const args = ['init', '-json', '-input=false'];
+    // A module with providers keeps its dependency lock file in the module directory; read it,
+    // never rewrite it (moduleDir is never written to).
+    if (existsSync(join(moduleDir, '.terraform.lock.hcl'))) args.push('-lockfile=readonly');
+    for (const [key, value] of Object.entries(options.backendConfig ?? {}))
+      args.push(`-backend-config=${key}=${value}`);
+    return args;
+  };
+
+  return {
+    async init() {
+      await run('init', initArgs(), 'init');
+    },
+
+    async plan(variables, planOptions = {}) {
+      const args = ['plan', '-json', '-input=false', lockTimeout, ...stateArgs, writeVars(variables)];
+      if (planOptions.destroy) args.push('-destroy');
+      const result = await run('plan', args, 'plan');
+      return { changes: result.plannedChanges };
+    },
+
+    async apply(variables) {
+      const args = ['apply', '-json', '-auto-approve', '-input=false', lockTimeout, ...stateArgs];
+      await run('apply', [...args, writeVars(variables)], 'apply');
+    },
+
+    async output() {
+      // stdout holds the values, sensitive ones included: kept out of the log.
+      const result = await run('output', ['output', '-json', ...stateArgs], undefined, false);
+      const text = result.stdout.join('\n');
+      const start = text.indexOf('{');
+      const parsed = JSON.parse(start < 0 ? '{}' : text.slice(start)) as Record<
+        string,
+        { value?: unknown; sensitive?: boolean }
+      >;
+      return Object.fromEntries(
+        Object.entries(parsed).map(([name, o]) => [name, { value: o.value, sensitive: o.sensitive === true }]),
+      );
+    },
+
+    async destroy(variables) {
+      const args = ['destroy', '-json', '-auto-approve', '-input=false', lockTimeout, ...stateArgs];
+      await run('destroy', [...args, writeVars(variables)], 'destroy');
+    },
+
+    async stateResources() {
+      if (localState && !existsSync(statePath)) return [];
+      try {
+        const result = await run('state list', ['state', 'list', '-no-color', ...stateArgs], undefined);
+        return result.stdout.map((l) => l.trim()).filter((l) => l !== '');
+      } catch (err) {
+        if (err instanceof BenchError && err.code === 'E_TOFU' && /No state file was found/i.test(err.message))
+          return [];
+        throw err;
+      }
+    },
+  };
+}
+
+/** Classifies an error as the transient kind teardown retries (AWS DependencyViolation). */
+export function isDependencyViolation(err: unknown): boolean {
+  if (err instanceof BenchError) return err.code === 'E_TOFU_DEPENDENCY_VIOLATION';
+  // An AWS SDK error of the same kind (its name is the AWS error code).
+  return err instanceof Error && err.name === 'DependencyViolation';
+}
+
+/** Follows the `-json` UI: what is planned, what is done, what is being worked on. */
+class ProgressTracker {
+  readonly #command: ProgressCommand;
+  readonly #started: number;
+  #total: number | undefined;
+  #done = 0;
+  #message: string | undefined;
+  /** Resources started and not yet finished, in start order. */
+  readonly #inFlight: string[] = [];
+
+  constructor(command: ProgressCommand, started: number) {
+    this.#command = command;
+    this.#started = started;
+  }
+
+  /** Takes one UI message in; true when the progress changed. */
+  update(m: UiMessage): boolean {
+    const text = m['@message']?.replace(/\s+/g, ' ').trim();
+    switch (m.type) {
+      case 'version':
+      case 'outputs':
+      case 'diagnostic':
+        // Not progress: the version banner, "Outputs: 7", and errors (reported on their own).
+        return false;
+      case 'change_summary':
+        // The plan's summary comes before the first apply_start; a replacement is one add and one
+        // remove, and so two apply_complete messages.
+        if (m.changes?.operation === 'plan') {
+          this.#total = (m.changes.add ?? 0) + (m.changes.change ?? 0) + (m.changes.remove ?? 0);
+        }
+        break;
+      case 'apply_start': {
+        const addr = m.hook?.resource?.addr;
+        if (addr) this.#inFlight.push(addr);
+        break;
+      }
+      case 'apply_complete':
+      case 'apply_errored': {
+        const addr = m.hook?.resource?.addr;
+        const index = addr === undefined ? -1 : this.#inFlight.lastIndexOf(addr);
+        if (index >= 0) this.#inFlight.splice(index, 1);
+        // Data sources read during apply are not among the planned changes.
+        if (m.hook?.action !== 'read') {
+          this.#done += 1;
+          if (this.#total !== undefined && this.#done > this.#total) this.#total = this.#done;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    if (text) this.#message = text;
+    return true;
+  }
+
+  snapshot(): TofuProgress {
+    return {
+      command: this.#command,
+      total: this.#total,
+      done: this.#done,
+      current: this.#inFlight.at(-1),
+      elapsedSeconds: Math.round((Date.now() - this.#started) / 100) / 10,
+      message: this.#message,
+    };
+  }
+}
+
+/** The environment tofu runs in: the caller's, plus what running unattended needs. */
+function childEnv(extra: NodeJS.ProcessEnv | undefined, workDir: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, ...extra })) {
+    if (value !== undefined) env[key] = value;
+  }
+  env.TF_IN_AUTOMATION = '1';
+  env.CHECKPOINT_DISABLE = '1';
+  env.TF_INPUT = '0';
+  env.TF_DATA_DIR = join(workDir, '.terraform');
+  // A TF_CLI_CONFIG_FILE naming a missing file makes tofu print a warning before its JSON.
+  if (env.TF_CLI_CONFIG_FILE && !existsSync(env.TF_CLI_CONFIG_FILE)) env.TF_CLI_CONFIG_FILE = '';
+  return env;
+}
+
+function parseUiLine(line: string): UiMessage | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as unknown;
+    // The UI stream's lines all carry @message; `output -json` is one multi-line object instead.
+    return typeof parsed === 'object' && parsed !== null && '@message' in parsed ? (parsed as UiMessage) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toDiagnostic(d: NonNullable<UiMessage['diagnostic']>): TofuDiagnostic {
+  return {
+    severity: d.severity === 'warning' ? 'warning' : 'error',
+    summary: d.summary ?? '',
+    detail: d.detail ?? '',
+    ...(d.address ? { address: d.address } : {}),
+  };
+}
+
+/** Backend settings may hold credentials: the log keeps their names only. */
+function redactArgs(args: string[]): string[] {
+  return args.map((a) => a.replace(/^(-backend-config=[^=]+=).*$/s, '$1***'));
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
+  );
+}
+
+/** tofu's human error output, without colours and the box it draws around diagnostics. */
+function stripTerminal(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '').replace(/^[\s│╷╵]+/gm, '');
+}

@@ -1,0 +1,221 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { createAwsResources } from '../adapters/aws-resources.ts';
+import { createKubeCluster, type ClusterConnection } from '../adapters/kube-cluster.ts';
+import { createToolProbe } from '../adapters/tools.ts';
+import type { Tofu } from '../adapters/tofu.ts';
+import { InfrastructureError, UsageError } from '../errors.ts';
+import { connect } from '../phases/connect.ts';
+import {
+  provision,
+  resolveModuleDir,
+  runTofu,
+  tofuVariables,
+  tofuWorkDir,
+  type ClusterOutputs,
+  type TofuPlan,
+} from '../phases/provision.ts';
+import { teardown, type TeardownResult } from '../phases/teardown.ts';
+import { sandboxBinDir } from '../sandbox/layout.ts';
+import { EventBus } from '../run/events.ts';
+import { Journal } from '../run/journal.ts';
+import { createRunDir, JOURNAL_FILE, newRunId, resolveRunsRoot } from '../run/run-dir.ts';
+import { resolveTarget, type TargetSetup } from '../run/target.ts';
+import { loadSuite, type LoadedSuite } from '../suite/load.ts';
+import { resolvePhaseDurations, type PhaseDurationFlags, type PhaseDurations } from '../suite/phases.ts';
+import { renderManifests } from '../suite/render.ts';
+import { TARGETS, type TargetName } from '../suite/schema.ts';
+
+/** What starting a run is asked for (the flags of `bench run`). */
+export interface RunOptions {
+  suite: string;
+  target: TargetName;
+  /** kubeconfig context (target kube). */
+  context?: string;
+  runsDir?: string;
+  durations?: PhaseDurationFlags;
+  params?: Record<string, string>;
+  images?: Record<string, string>;
+  nodes?: number;
+  /** Skip teardown; the run's cleanup command is printed instead. */
+  keep?: boolean;
+  /** ELBv2 poll interval during teardown (default 5 s on AWS, 1 s on the local cloud). */
+  lbPollMs?: number;
+  env?: NodeJS.ProcessEnv;
+  events?: EventBus;
+  signal?: AbortSignal;
+  cwd?: string;
+}
+
+/** What the journal's run-start record keeps so `bench cleanup` can finish a run alone. */
+export interface RunRecordOptions {
+  suiteRef: string;
+  suiteDir: string;
+  region: string | undefined;
+  clusterName: string;
+  context: string | undefined;
+  tofu: Omit<TofuPlan, 'variables'> | undefined;
+  ecrRepositories: string[];
+  lbPollMs: number;
+  teardownDeadlineMs: number;
+  keep: boolean;
+}
+
+/** A run in progress: its identity, directory, journal and resolved target. */
+export interface RunContext {
+  runId: string;
+  runDir: string;
+  loaded: LoadedSuite;
+  setup: TargetSetup;
+  durations: PhaseDurations;
+  journal: Journal;
+  events: EventBus;
+  signal: AbortSignal | undefined;
+  tofuPlan: TofuPlan | undefined;
+  record: RunRecordOptions;
+}
+
+/**
+ * Validates everything (suite, target, durations, parameters, tools) and only then creates the
+ * run directory and writes the run-start record: bad input creates nothing.
+ */
+export async function prepareRun(options: RunOptions): Promise<RunContext> {
+  if (!TARGETS.includes(options.target)) {
+    throw new UsageError('E_TARGET_UNKNOWN', `unknown target '${options.target}'`, {
+      fix: `use one of: ${TARGETS.join(', ')}`,
+    });
+  }
+  if (options.nodes !== undefined && (!Number.isInteger(options.nodes) || options.nodes < 1)) {
+    throw new UsageError('E_NODES', `--nodes ${options.nodes}: a cluster needs at least one node`, {
+      fix: 'give --nodes a whole number of 1 or more',
+    });
+  }
+  const env = options.env ?? process.env;
+  const loaded = loadSuite(options.suite, options.cwd);
+  const durations = resolvePhaseDurations(loaded.suite, options.durations, env);
+  // Rendering validates every parameter and image override before anything exists.
+  renderManifests(loaded, {
+    target: options.target,
+    runId: 'validate',
+    overrides: options.params,
+    images: options.images,
+  });
+  const setup = await resolveTarget(loaded.suite, options.target, { env, context: options.context });
+  const binary = setup.target === 'kube' ? undefined : await findTofuBinary(setup);
+
+  const runId = newRunId(loaded.suite.name);
+  const runDir = createRunDir(resolveRunsRoot(options.runsDir, env), runId);
+  const journal = Journal.open(join(runDir, JOURNAL_FILE));
+  const events = options.events ?? new EventBus();
+  const wallClock = Object.values(durations).reduce((a, b) => a + b, 0);
+  const expiresAt = new Date(Date.now() + (wallClock + 2 * 3600 + 3600) * 1000);
+  let tofuPlan: TofuPlan | undefined;
+  const spec = loaded.suite.targets[options.target];
+  if (binary && spec && 'module' in spec) {
+    tofuPlan = {
+      moduleDir: resolveModuleDir(loaded, spec.module),
+      workDir: tofuWorkDir(runDir),
+      binary,
+      variables: tofuVariables(loaded, setup, runId, expiresAt, { nodes: options.nodes }),
+    };
+  }
+  const record: RunRecordOptions = {
+    suiteRef: options.suite,
+    suiteDir: loaded.dir,
+    region: setup.region,
+    clusterName: String(tofuPlan?.variables.cluster_name ?? options.context ?? 'existing'),
+    context: setup.kube?.context,
+    tofu: tofuPlan && { moduleDir: tofuPlan.moduleDir, workDir: tofuPlan.workDir, binary: tofuPlan.binary },
+    ecrRepositories: tofuPlan?.variables.create_ecr_repository === true ? loaded.suite.teardown.ecrRepositories : [],
+    lbPollMs: options.lbPollMs ?? (options.target === 'aws' ? 5000 : 1000),
+    teardownDeadlineMs: loaded.suite.teardown.deadline * 1000,
+    keep: options.keep ?? false,
+  };
+  journal.append({
+    type: 'run-start',
+    runId,
+    suite: loaded.suite.name,
+    target: options.target,
+    pid: process.pid,
+    host: hostname(),
+    options: { ...record, durations, params: options.params ?? {}, images: options.images ?? {} },
+  });
+  return { runId, runDir, loaded, setup, durations, journal, events, signal: options.signal, tofuPlan, record };
+}
+
+async function findTofuBinary(setup: TargetSetup): Promise<string> {
+  const probe = createToolProbe(setup.env);
+  const found = await probe.findTofu(AbortSignal.timeout(30_000));
+  if (found) return found.path;
+  if (setup.sandbox) {
+    // The local cloud's installer builds tofu; use it when none is on PATH.
+    const local = join(sandboxBinDir(setup.env), 'tofu');
+    const sandboxTofu = await createToolProbe({ ...setup.env, BENCH_TOFU_BIN: local }).findTofu(
+      AbortSignal.timeout(30_000),
+    );
+    if (sandboxTofu) return sandboxTofu.path;
+  }
+  throw new InfrastructureError('E_TOFU_MISSING', 'neither tofu nor terraform runs from PATH', {
+    fix: 'install OpenTofu (https://opentofu.org/docs/intro/install/) or run `bash test/harness/install.sh tofu`; BENCH_TOFU_BIN may name the binary',
+  });
+}
+
+/** What bringing the infrastructure up produced. */
+export interface Infrastructure {
+  connection: ClusterConnection;
+  outputs: ClusterOutputs | undefined;
+  tofu: Tofu | undefined;
+}
+
+/** Provision (aws, sandbox) and connect. */
+export async function bringUpInfrastructure(ctx: RunContext): Promise<Infrastructure> {
+  let outputs: ClusterOutputs | undefined;
+  let tofu: Tofu | undefined;
+  if (ctx.tofuPlan) {
+    const provisioned = await provision({
+      runId: ctx.runId,
+      tofuPlan: ctx.tofuPlan,
+      setup: ctx.setup,
+      journal: ctx.journal,
+      events: ctx.events,
+      signal: ctx.signal,
+    });
+    outputs = provisioned.outputs;
+    tofu = provisioned.tofu;
+  }
+  const connection = await connect({ setup: ctx.setup, outputs, journal: ctx.journal, events: ctx.events });
+  return { connection, outputs, tofu };
+}
+
+/**
+ * Tears the run down in the load-balancer-safe order. Uses the live connection when there is one;
+ * teardown must not be interrupted by the run's own signal (one Ctrl-C means: tear down).
+ */
+export async function tearDownRun(
+  ctx: RunContext,
+  infra: Partial<Infrastructure>,
+  signal?: AbortSignal,
+): Promise<TeardownResult> {
+  const region = infra.outputs?.region ?? ctx.setup.region;
+  const tofu = ctx.tofuPlan && (infra.tofu ?? runTofu(ctx.tofuPlan, ctx.setup.env, ctx.events, signal));
+  return teardown({
+    runId: ctx.runId,
+    target: ctx.setup.target,
+    clusterName: infra.outputs?.clusterName ?? ctx.record.clusterName,
+    journal: ctx.journal,
+    events: ctx.events,
+    kube: infra.connection ? createKubeCluster(infra.connection) : undefined,
+    aws: region && ctx.setup.target !== 'kube' ? createAwsResources(region, ctx.setup.env) : undefined,
+    tofu: tofu && ctx.tofuPlan ? { tofu, variables: ctx.tofuPlan.variables, workDir: ctx.tofuPlan.workDir } : undefined,
+    ecrRepositories: ctx.record.ecrRepositories,
+    recorded: [],
+    deadlineMs: ctx.record.teardownDeadlineMs,
+    pollMs: ctx.record.lbPollMs,
+    signal,
+  });
+}
+
+/** The command that removes what a kept (or interrupted) run left. */
+export function cleanupCommand(runId: string, runsDir?: string): string {
+  return `bench cleanup ${runId}${runsDir ? ` --runs-dir ${runsDir}` : ''}`;
+}

@@ -1,0 +1,285 @@
+import type { AwsResources, CloudResource } from '../adapters/aws-resources.ts';
+import type { KubeCluster, KubeRef } from '../adapters/kube-cluster.ts';
+import { describeRef } from '../adapters/kube-cluster.ts';
+import type { Tofu } from '../adapters/tofu.ts';
+import { isDependencyViolation } from '../adapters/tofu.ts';
+import { BenchError, InfrastructureError, InterruptedError, TeardownError } from '../errors.ts';
+import type { EventBus } from '../run/events.ts';
+import type { Journal, JournalRecord, ResourceRef } from '../run/journal.ts';
+import type { TargetName } from '../suite/schema.ts';
+
+/** Everything teardown needs; built from a live run or, by `bench cleanup`, from its journal. */
+export interface TeardownInput {
+  runId: string;
+  target: TargetName;
+  clusterName: string;
+  journal: Journal;
+  events: EventBus;
+  /** The cluster, when it can be reached (a crashed run may have none left). */
+  kube: KubeCluster | undefined;
+  /** The run's AWS side (aws and sandbox targets). */
+  aws: AwsResources | undefined;
+  /** The run's OpenTofu state (aws and sandbox targets). */
+  tofu: { tofu: Tofu; variables: Record<string, unknown>; workDir: string } | undefined;
+  /** ECR repositories whose images the run pushed. */
+  ecrRepositories: string[];
+  /** Kubernetes objects the journal recorded as created (teardown also finds them by label). */
+  recorded: ResourceRef[];
+  /** Deadline for the load balancers to go (suite teardown.deadline). */
+  deadlineMs: number;
+  /** ELBv2 poll interval (5 s on AWS; shorter on the local cloud, where moto answers at once). */
+  pollMs: number;
+  /** Attempts of `tofu destroy` while AWS reports DependencyViolation. */
+  destroyAttempts?: number;
+  destroyRetryDelayMs?: number;
+  signal?: AbortSignal;
+}
+
+/** What teardown did and what, if anything, it left. */
+export interface TeardownResult {
+  deletedKubeObjects: string[];
+  loadBalancersWaitedMs: number;
+  ecrImagesDeleted: number;
+  destroyAttempts: number;
+  leftovers: CloudResource[];
+}
+
+const PHASE = 'teardown';
+
+/**
+ * Tears a run down in the order that never strands a load balancer (DESIGN.md): LoadBalancer
+ * Services and Ingresses, then the run's namespaces; ELBv2 polled until the cluster's and run's
+ * load balancers and target groups are gone; ECR images; `tofu destroy` (retried on
+ * DependencyViolation); and a final check for anything still tagged with the run id.
+ * Every step is journaled before it acts. Leftovers raise TeardownError (exit 5).
+ */
+export async function teardown(input: TeardownInput): Promise<TeardownResult> {
+  const { journal, events, runId } = input;
+  const emit = (code: string, message: string, data?: Record<string, unknown>) =>
+    events.emit('info', PHASE, code, message, data);
+  journal.append({ type: 'phase-start', phase: PHASE });
+  const result: TeardownResult = {
+    deletedKubeObjects: [],
+    loadBalancersWaitedMs: 0,
+    ecrImagesDeleted: 0,
+    destroyAttempts: 0,
+    leftovers: [],
+  };
+  try {
+    // 1. Kubernetes: what makes cloud load balancers first, then the namespaces.
+    if (input.kube) {
+      const lbs = dedupe([
+        ...recordedRefs(input.recorded, ['Service', 'Ingress']),
+        ...(await input.kube.listRunLoadBalancers(runId)),
+      ]);
+      if (lbs.length > 0) {
+        journal.append({
+          type: 'action',
+          phase: PHASE,
+          action: 'delete-load-balancer-objects',
+          data: { objects: lbs.map(describeRef) },
+        });
+        for (const ref of lbs) {
+          await input.kube.deleteObject(ref);
+          result.deletedKubeObjects.push(describeRef(ref));
+          emit('teardown.kube.deleted', `deleted ${describeRef(ref)}`);
+        }
+      }
+      if (input.target === 'kube' && lbs.length > 0) {
+        // No cloud API to poll on an existing cluster: the Services' finalizers clear when the
+        // provider has removed their load balancers.
+        emit('teardown.kube.wait', `waiting until ${lbs.length} load balancer object(s) are gone`);
+        await input.kube.waitForObjectsGone(lbs, {
+          deadlineMs: input.deadlineMs,
+          pollMs: Math.min(input.pollMs, 2000),
+          signal: input.signal,
+        });
+      }
+      const namespaces = dedupe([
+        ...recordedRefs(input.recorded, ['Namespace']),
+        ...(await input.kube.listRunNamespaces(runId)),
+      ]);
+      if (namespaces.length > 0) {
+        journal.append({
+          type: 'action',
+          phase: PHASE,
+          action: 'delete-namespaces',
+          data: { namespaces: namespaces.map((n) => n.name) },
+        });
+        for (const ns of namespaces) {
+          await input.kube.deleteObject(ns);
+          result.deletedKubeObjects.push(describeRef(ns));
+        }
+        emit('teardown.kube.namespaces', `deleting namespaces ${namespaces.map((n) => n.name).join(', ')}`);
+      }
+      for (const ref of [...lbs, ...namespaces])
+        journal.append({ type: 'resource-deleted', resource: kubeResource(ref) });
+    } else if (input.target !== 'kube') {
+      events.emit(
+        'warn',
+        PHASE,
+        'teardown.kube.unreachable',
+        'the cluster is not reachable; going on with the cloud side (load balancers are found by their tags)',
+      );
+    }
+
+    // 2. ELBv2: as soon as AWS says the cluster's and run's load balancers are gone, go on.
+    if (input.aws) {
+      const filter = { runId, clusterName: input.clusterName };
+      journal.append({ type: 'action', phase: PHASE, action: 'wait-load-balancers-gone', data: filter });
+      emit(
+        'teardown.elb.wait',
+        `waiting until ELBv2 shows no load balancer of cluster ${input.clusterName} or run ${runId}`,
+      );
+      const waited = await input.aws.waitForLoadBalancersGone(filter, {
+        deadlineMs: input.deadlineMs,
+        pollMs: input.pollMs,
+        signal: input.signal,
+        onPoll: (remaining, elapsedMs) =>
+          remaining.length > 0 &&
+          emit(
+            'teardown.elb.poll',
+            `${remaining.length} load balancer(s)/target group(s) still there after ${Math.round(elapsedMs / 1000)}s`,
+            {
+              remaining: remaining.map((r) => r.name),
+            },
+          ),
+      });
+      result.loadBalancersWaitedMs = waited.waitedMs;
+      journal.append({
+        type: 'note',
+        phase: PHASE,
+        message: 'load balancers gone',
+        data: { waitedMs: waited.waitedMs, polls: waited.polls },
+      });
+      emit('teardown.elb.gone', `no load balancer left (${(waited.waitedMs / 1000).toFixed(1)}s)`);
+
+      // 3. ECR images, so the repository (and its storage bill) can go.
+      for (const repository of input.ecrRepositories) {
+        journal.append({ type: 'action', phase: PHASE, action: 'delete-ecr-images', data: { repository } });
+        const n = await input.aws.deleteEcrImages(repository, input.signal);
+        result.ecrImagesDeleted += n;
+        emit('teardown.ecr', `deleted ${n} image(s) from ECR repository ${repository}`);
+      }
+    }
+
+    // 4. tofu destroy, retried while AWS still reports a dependency (ENIs linger after an NLB).
+    if (input.tofu) {
+      const attempts = input.destroyAttempts ?? 4;
+      for (let attempt = 1; ; attempt++) {
+        result.destroyAttempts = attempt;
+        journal.append({
+          type: 'action',
+          phase: PHASE,
+          action: 'tofu-destroy',
+          data: { attempt, workDir: input.tofu.workDir },
+        });
+        emit('teardown.destroy', `tofu destroy${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+        try {
+          await input.tofu.tofu.destroy(input.tofu.variables);
+          break;
+        } catch (err) {
+          if (!isDependencyViolation(err) || attempt >= attempts) throw err;
+          const delay = (input.destroyRetryDelayMs ?? 15_000) * attempt;
+          events.emit(
+            'warn',
+            PHASE,
+            'teardown.destroy.retry',
+            `DependencyViolation; retrying tofu destroy in ${delay / 1000}s`,
+          );
+          journal.append({
+            type: 'error',
+            phase: PHASE,
+            code: (err as BenchError).code,
+            message: (err as Error).message,
+          });
+          await sleep(delay, input.signal);
+        }
+      }
+      const left = await input.tofu.tofu.stateResources();
+      if (left.length === 0)
+        journal.append({ type: 'resource-deleted', resource: { kind: 'tofu-state', id: input.tofu.workDir } });
+    }
+
+    // 5. Verify: nothing tagged with the run id may remain.
+    if (input.aws) {
+      result.leftovers = await input.aws.findOwned(runId);
+      const stateLeft = input.tofu ? await input.tofu.tofu.stateResources() : [];
+      if (result.leftovers.length > 0 || stateLeft.length > 0) {
+        const list = [
+          ...result.leftovers.map((r) => `${r.kind} ${r.id} (${r.region})`),
+          ...stateLeft.map((a) => `tofu state: ${a}`),
+        ];
+        throw new TeardownError(
+          'E_TEARDOWN_LEFTOVERS',
+          `teardown left ${list.length} resource(s) of run ${runId}:\n  ${list.join('\n  ')}`,
+          {
+            fix: `run \`bench cleanup ${runId}\` again; if they stay, delete them in the AWS console (they carry the tag bench.dev/run-id=${runId})`,
+            data: { leftovers: list },
+          },
+        );
+      }
+    }
+    journal.append({ type: 'phase-end', phase: PHASE, ok: true });
+    emit('teardown.done', 'nothing of the run is left');
+    return result;
+  } catch (err) {
+    journal.append({
+      type: 'error',
+      phase: PHASE,
+      code: (err as BenchError).code ?? 'E_INTERNAL',
+      message: (err as Error).message,
+    });
+    journal.append({ type: 'phase-end', phase: PHASE, ok: false });
+    if (err instanceof BenchError) throw err;
+    throw new InfrastructureError('E_TEARDOWN', `teardown failed: ${(err as Error).message}`, {
+      fix: `run \`bench cleanup ${runId}\` to finish it`,
+      cause: err,
+    });
+  }
+}
+
+function recordedRefs(recorded: ResourceRef[], kinds: KubeRef['kind'][]): KubeRef[] {
+  return recorded
+    .filter((r) => r.kind === 'kube-object' && kinds.includes(r.objectKind as KubeRef['kind']))
+    .map((r) => ({
+      kind: r.objectKind as KubeRef['kind'],
+      namespace: r.namespace as string | undefined,
+      name: r.name as string,
+    }));
+}
+
+/** The journal's record of a Kubernetes object. */
+export function kubeResource(ref: KubeRef): ResourceRef {
+  return { kind: 'kube-object', id: describeRef(ref), objectKind: ref.kind, namespace: ref.namespace, name: ref.name };
+}
+
+function dedupe(refs: KubeRef[]): KubeRef[] {
+  const seen = new Map<string, KubeRef>();
+  for (const r of refs) seen.set(describeRef(r), r);
+  return [...seen.values()];
+}
+
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new InterruptedError('interrupted while waiting to retry tofu destroy'));
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Kubernetes objects recorded as created in a journal and not deleted since. */
+export function recordedKubeObjects(records: JournalRecord[]): ResourceRef[] {
+  const alive = new Map<string, ResourceRef>();
+  for (const r of records) {
+    if (r.type === 'resource-created' && r.resource.kind === 'kube-object') alive.set(r.resource.id, r.resource);
+    if (r.type === 'resource-deleted' && r.resource.kind === 'kube-object') alive.delete(r.resource.id);
+  }
+  return [...alive.values()];
+}

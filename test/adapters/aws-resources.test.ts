@@ -1,0 +1,430 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateRepositoryCommand,
+  DescribeImagesCommand,
+  ECRClient,
+  ListImagesCommand,
+  PutImageCommand,
+} from '@aws-sdk/client-ecr';
+import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DeleteLoadBalancerCommand,
+  DeleteTargetGroupCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  createAwsResources,
+  findOwnedInRegions,
+  type AwsRequestRecord,
+  type AwsResources,
+} from '../../src/adapters/aws-resources.ts';
+import { BenchError, InfrastructureError, InterruptedError } from '../../src/errors.ts';
+import { startMoto, type Moto } from '../harness/moto.ts';
+import { ROOT } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const REGION = 'eu-central-1';
+const OWNER = 'bench.dev/run-id';
+
+type Tags = Record<string, string>;
+const toSdkTags = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+describe('aws-resources (against moto)', () => {
+  let moto: Moto;
+  let elb: ElasticLoadBalancingV2Client;
+  let ecr: ECRClient;
+  let eks: EKSClient;
+  let vpcId: string;
+  let subnetIds: string[];
+  let requests: AwsRequestRecord[];
+  let aws: AwsResources;
+  let counter = 0;
+
+  before(async () => {
+    moto = await startMoto(REGION);
+    const config = {
+      region: REGION,
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: moto.env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: 'testing' },
+    };
+    elb = new ElasticLoadBalancingV2Client(config);
+    ecr = new ECRClient(config);
+    eks = new EKSClient(config);
+    const ec2 = new EC2Client(config);
+    vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }))).Vpc?.VpcId ?? '';
+    subnetIds = [];
+    for (const [i, az] of ['a', 'b'].entries()) {
+      const subnet = await ec2.send(
+        new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.20.${i}.0/24`, AvailabilityZone: `${REGION}${az}` }),
+      );
+      subnetIds.push(subnet.Subnet?.SubnetId ?? '');
+    }
+    ec2.destroy();
+    requests = [];
+    // A small ELBv2 page size, so that the listings below go over several pages.
+    aws = createAwsResources(REGION, moto.env, { onRequest: (r) => requests.push(r), elbPageSize: 10 });
+  });
+
+  after(async () => {
+    for (const c of [elb, ecr, eks]) c?.destroy();
+    await moto?.stop();
+  });
+
+  /** A unique, valid ELBv2 name (32 characters at most). */
+  const uniqueName = (prefix: string) => `${prefix}-${++counter}`.slice(0, 32);
+
+  async function createNlb(tags: Tags, prefix = 'nlb'): Promise<string> {
+    const out = await elb.send(
+      new CreateLoadBalancerCommand({
+        Name: uniqueName(prefix),
+        Type: 'network',
+        Scheme: 'internet-facing',
+        Subnets: subnetIds,
+        ...(Object.keys(tags).length > 0 ? { Tags: toSdkTags(tags) } : {}),
+      }),
+    );
+    const arn = out.LoadBalancers?.[0]?.LoadBalancerArn;
+    assert.ok(arn);
+    return arn;
+  }
+
+  async function createTargetGroup(tags: Tags): Promise<string> {
+    const out = await elb.send(
+      new CreateTargetGroupCommand({
+        Name: uniqueName('tg'),
+        Protocol: 'TCP',
+        Port: 30080,
+        VpcId: vpcId,
+        TargetType: 'instance',
+        ...(Object.keys(tags).length > 0 ? { Tags: toSdkTags(tags) } : {}),
+      }),
+    );
+    const arn = out.TargetGroups?.[0]?.TargetGroupArn;
+    assert.ok(arn);
+    return arn;
+  }
+
+  const ids = (resources: { id: string }[]) => resources.map((r) => r.id).sort();
+
+  describe('listLoadBalancers / listTargetGroups', () => {
+    it('finds NLBs by run id, by kubernetes.io/cluster/<name> and by elbv2.k8s.aws/cluster, never untagged ones', async () => {
+      const byRun = await createNlb({ [OWNER]: 'run-list', 'bench.dev/managed-by': 'bench' });
+      const byInTree = await createNlb({ 'kubernetes.io/cluster/c1': 'owned', 'kubernetes.io/service-name': 'ns/a' });
+      const byShared = await createNlb({ 'kubernetes.io/cluster/c1': 'shared' });
+      const byLbc = await createNlb({ 'elbv2.k8s.aws/cluster': 'c1' });
+      // Near misses: another cluster whose name starts alike, another run, no tags at all.
+      const others = [
+        await createNlb({ 'kubernetes.io/cluster/c10': 'owned', 'elbv2.k8s.aws/cluster': 'c10' }),
+        await createNlb({ [OWNER]: 'run-list-2' }),
+        await createNlb({}),
+      ];
+
+      const forRun = await aws.listLoadBalancers({ runId: 'run-list' });
+      assert.deepEqual(ids(forRun), [byRun]);
+      assert.equal(forRun[0]?.kind, 'elbv2-load-balancer');
+      assert.equal(forRun[0]?.region, REGION);
+      assert.match(forRun[0]?.name ?? '', /^nlb-\d+$/);
+      assert.deepEqual(forRun[0]?.tags, { [OWNER]: 'run-list', 'bench.dev/managed-by': 'bench' });
+
+      const forCluster = await aws.listLoadBalancers({ clusterName: 'c1' });
+      assert.deepEqual(ids(forCluster), [byInTree, byShared, byLbc].sort());
+
+      const forBoth = await aws.listLoadBalancers({ runId: 'run-list', clusterName: 'c1' });
+      assert.deepEqual(ids(forBoth), [byRun, byInTree, byShared, byLbc].sort());
+      for (const arn of others) assert.ok(!ids(forBoth).includes(arn));
+    });
+
+    it('batches DescribeTags by 20 ARNs and follows DescribeLoadBalancers pages (25+ NLBs)', async () => {
+      const tagged: string[] = [];
+      for (let i = 0; i < 25; i++) {
+        if (i % 2 === 0) tagged.push(await createNlb({ [OWNER]: 'run-many' }, 'many'));
+        else await createNlb({}, 'many');
+      }
+      requests.length = 0;
+      const found = await aws.listLoadBalancers({ runId: 'run-many' });
+      assert.deepEqual(ids(found), tagged.sort());
+
+      const total = (await elb.send(new DescribeLoadBalancersCommand({ PageSize: 400 }))).LoadBalancers?.length ?? 0;
+      assert.ok(total > 25);
+      const describeTags = requests.filter((r) => r.command === 'DescribeTagsCommand');
+      const arnsPerCall = describeTags.map((r) => (r.input.ResourceArns as string[]).length);
+      assert.ok(
+        arnsPerCall.every((n) => n <= 20),
+        `DescribeTags got ${arnsPerCall.join(', ')} ARNs`,
+      );
+      assert.equal(
+        arnsPerCall.reduce((a, b) => a + b, 0),
+        total,
+        'every load balancer had its tags looked at',
+      );
+      assert.equal(describeTags.length, Math.ceil(total / 20));
+      const pages = requests.filter((r) => r.command === 'DescribeLoadBalancersCommand');
+      assert.equal(pages.length, Math.ceil(total / 10), 'one request per page of 10');
+      assert.ok(pages.slice(1).every((p) => typeof p.input.Marker === 'string'));
+    });
+
+    it('finds target groups with the same ownership rules', async () => {
+      const byRun = await createTargetGroup({ [OWNER]: 'run-tg' });
+      const byCluster = await createTargetGroup({ 'kubernetes.io/cluster/c-tg': 'owned' });
+      const byLbc = await createTargetGroup({ 'elbv2.k8s.aws/cluster': 'c-tg' });
+      const untagged = await createTargetGroup({});
+      const found = await aws.listTargetGroups({ runId: 'run-tg', clusterName: 'c-tg' });
+      assert.deepEqual(ids(found), [byRun, byCluster, byLbc].sort());
+      assert.ok(found.every((r) => r.kind === 'elbv2-target-group'));
+      assert.ok(!ids(found).includes(untagged));
+    });
+
+    it('refuses an empty ownership filter instead of matching everything', async () => {
+      await assert.rejects(aws.listLoadBalancers({}), (err: unknown) => err instanceof BenchError);
+      await assert.rejects(aws.listTargetGroups({ runId: '' }), (err: unknown) => err instanceof BenchError);
+    });
+  });
+
+  describe('waitForLoadBalancersGone', () => {
+    it('resolves within one poll of the deletion', async () => {
+      const lb = await createNlb({ [OWNER]: 'run-wait' });
+      const tg = await createTargetGroup({ [OWNER]: 'run-wait' });
+      const deletionDelay = 1500;
+      const pollMs = 250;
+      const started = performance.now();
+      let deletedAt = 0;
+      const timer = setTimeout(() => {
+        void (async () => {
+          await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb }));
+          await elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg }));
+          deletedAt = performance.now() - started;
+        })();
+      }, deletionDelay);
+      const seen: number[] = [];
+      try {
+        const { waitedMs, polls } = await aws.waitForLoadBalancersGone(
+          { runId: 'run-wait' },
+          { deadlineMs: 20_000, pollMs, onPoll: (remaining) => seen.push(remaining.length) },
+        );
+        assert.ok(deletedAt > 0, 'the wait ended after the deletion');
+        assert.ok(waitedMs >= deletionDelay, `waited ${waitedMs} ms`);
+        assert.ok(waitedMs < deletionDelay + 2 * pollMs + 500, `waited ${waitedMs} ms`);
+        assert.ok(polls > 1);
+        assert.equal(seen.length, polls);
+        assert.equal(seen[0], 2, 'the first poll saw the load balancer and its target group');
+        assert.equal(seen.at(-1), 0);
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+
+    it('resolves after exactly one poll when nothing is tagged', async () => {
+      const started = performance.now();
+      const { polls, waitedMs } = await aws.waitForLoadBalancersGone(
+        { runId: 'run-nothing', clusterName: 'no-such-cluster' },
+        { deadlineMs: 10_000, pollMs: 5_000 },
+      );
+      assert.equal(polls, 1);
+      assert.ok(waitedMs < 2_000 && performance.now() - started < 2_000, 'no sleep before the first poll');
+    });
+
+    it('rejects at the deadline with E_LB_WAIT_DEADLINE naming what is left', async () => {
+      const lb = await createNlb({ 'kubernetes.io/cluster/stuck': 'owned' });
+      const started = performance.now();
+      await assert.rejects(
+        aws.waitForLoadBalancersGone({ clusterName: 'stuck' }, { deadlineMs: 1_000, pollMs: 250 }),
+        (err: unknown) => {
+          assert.ok(err instanceof InfrastructureError);
+          assert.equal(err.code, 'E_LB_WAIT_DEADLINE');
+          assert.ok(err.message.includes(lb), err.message);
+          assert.ok(err.fix);
+          assert.deepEqual(
+            (err.data?.remaining as { id: string }[]).map((r) => r.id),
+            [lb],
+          );
+          return true;
+        },
+      );
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed >= 950 && elapsed < 2_500, `rejected after ${elapsed} ms`);
+    });
+
+    it('rejects with InterruptedError promptly when the signal aborts', async () => {
+      await createNlb({ [OWNER]: 'run-abort' });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      let started = performance.now();
+      await assert.rejects(
+        aws.waitForLoadBalancersGone(
+          { runId: 'run-abort' },
+          { deadlineMs: 60_000, pollMs: 5_000, signal: controller.signal },
+        ),
+        InterruptedError,
+      );
+      assert.ok(performance.now() - started < 1_000, 'the abort ended the wait at once');
+
+      started = performance.now();
+      let polls = 0;
+      await assert.rejects(
+        aws.waitForLoadBalancersGone(
+          { runId: 'run-abort' },
+          { deadlineMs: 60_000, signal: AbortSignal.abort(), onPoll: () => polls++ },
+        ),
+        InterruptedError,
+      );
+      assert.equal(polls, 0, 'an aborted signal makes no call');
+      assert.ok(performance.now() - started < 500);
+    });
+  });
+
+  describe('deleteLoadBalancer / deleteTargetGroup', () => {
+    it('deletes a load balancer with its listeners, then its target group; missing ones are no error', async () => {
+      const lb = await createNlb({ [OWNER]: 'run-del' });
+      const tg = await createTargetGroup({ [OWNER]: 'run-del' });
+      await elb.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: lb,
+          Protocol: 'TCP',
+          Port: 80,
+          DefaultActions: [{ Type: 'forward', TargetGroupArn: tg }],
+        }),
+      );
+      await aws.deleteLoadBalancer(lb);
+      await aws.deleteTargetGroup(tg);
+      assert.deepEqual(await aws.listLoadBalancers({ runId: 'run-del' }), []);
+      assert.deepEqual(await aws.listTargetGroups({ runId: 'run-del' }), []);
+      const left = (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
+      assert.ok(!left.some((g) => g.TargetGroupArn === tg));
+      // Again: already gone.
+      await aws.deleteLoadBalancer(lb);
+      await aws.deleteTargetGroup(tg);
+    });
+  });
+
+  describe('deleteEcrImages', () => {
+    it('deletes 230 images in batches of at most 100', async () => {
+      const repositoryName = 'bench/images';
+      await ecr.send(new CreateRepositoryCommand({ repositoryName }));
+      const put = (i: number) => {
+        // A minimal image manifest. moto derives the image digest from the layer digests alone
+        // (all images without layers would be one image), so each gets a layer of its own.
+        const digest = (what: string) => `sha256:${createHash('sha256').update(`${what}-${i}`).digest('hex')}`;
+        const imageManifest = JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+          config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 100, digest: digest('config') },
+          layers: [
+            { mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 100, digest: digest('layer') },
+          ],
+        });
+        return ecr.send(new PutImageCommand({ repositoryName, imageManifest, imageTag: `v${i}` }));
+      };
+      for (let i = 0; i < 230; i += 23) await Promise.all(Array.from({ length: 23 }, (_, k) => put(i + k)));
+      assert.equal((await ecr.send(new ListImagesCommand({ repositoryName }))).imageIds?.length, 230);
+
+      requests.length = 0;
+      assert.equal(await aws.deleteEcrImages(repositoryName), 230);
+      assert.deepEqual((await ecr.send(new ListImagesCommand({ repositoryName }))).imageIds ?? [], []);
+      assert.deepEqual((await ecr.send(new DescribeImagesCommand({ repositoryName }))).imageDetails ?? [], []);
+      const batches = requests.filter((r) => r.command === 'BatchDeleteImageCommand');
+      assert.equal(batches.length, 3);
+      assert.deepEqual(
+        batches.map((b) => (b.input.imageIds as unknown[]).length),
+        [100, 100, 30],
+      );
+      // Nothing left: nothing to do.
+      assert.equal(await aws.deleteEcrImages(repositoryName), 0);
+    });
+
+    it('returns 0 for a missing repository', async () => {
+      assert.equal(await aws.deleteEcrImages('no/such-repository'), 0);
+    });
+  });
+
+  describe('findOwned', () => {
+    it('finds what carries the ownership tag, for one run or for any, never untagged resources', async () => {
+      const run = 'run-owned';
+      const tags = { [OWNER]: run, 'bench.dev/managed-by': 'bench' };
+      const lb = await createNlb(tags);
+      const tg = await createTargetGroup(tags);
+      await ecr.send(new CreateRepositoryCommand({ repositoryName: 'owned/app', tags: toSdkTags(tags) }));
+      const eksCluster = (name: string, clusterTags: Tags) =>
+        eks.send(
+          new CreateClusterCommand({
+            name,
+            roleArn: 'arn:aws:iam::123456789012:role/eks',
+            resourcesVpcConfig: { subnetIds },
+            ...(Object.keys(clusterTags).length > 0 ? { tags: clusterTags } : {}),
+          }),
+        );
+      await eksCluster('owned-cluster', tags);
+      // Another run's, and nobody's.
+      const otherLb = await createNlb({ [OWNER]: 'run-other' });
+      await ecr.send(
+        new CreateRepositoryCommand({ repositoryName: 'other/app', tags: toSdkTags({ [OWNER]: 'run-other' }) }),
+      );
+      await eksCluster('other-cluster', { [OWNER]: 'run-other' });
+      const untaggedLb = await createNlb({});
+      await ecr.send(new CreateRepositoryCommand({ repositoryName: 'untagged/app' }));
+      await eksCluster('untagged-cluster', {});
+      await eksCluster('cluster-tagged-only', { 'kubernetes.io/cluster/x': 'owned' });
+
+      const mine = await aws.findOwned(run);
+      assert.deepEqual(
+        mine.map((r) => `${r.kind} ${r.id}`).sort(),
+        [
+          `elbv2-load-balancer ${lb}`,
+          `elbv2-target-group ${tg}`,
+          'ecr-repository owned/app',
+          'eks-cluster owned-cluster',
+        ].sort(),
+      );
+      assert.ok(mine.every((r) => r.region === REGION && r.tags[OWNER] === run));
+      assert.equal(mine.find((r) => r.kind === 'ecr-repository')?.name, 'owned/app');
+
+      const any = await aws.findOwned(undefined);
+      const anyIds = any.map((r) => r.id);
+      for (const id of [lb, tg, 'owned/app', 'owned-cluster', otherLb, 'other/app', 'other-cluster'])
+        assert.ok(anyIds.includes(id), `${id} is found without a run id`);
+      for (const id of [untaggedLb, 'untagged/app', 'untagged-cluster', 'cluster-tagged-only'])
+        assert.ok(!anyIds.includes(id), `${id} carries no ownership tag`);
+      assert.ok(any.every((r) => OWNER in r.tags));
+
+      const acrossRegions = await findOwnedInRegions([REGION, 'us-west-2', REGION], run, moto.env);
+      assert.deepEqual(ids(acrossRegions), ids(mine));
+    });
+  });
+
+  describe('loading', () => {
+    it('importing the module loads no AWS SDK; using it does', () => {
+      const hook = join(ROOT, 'test/helpers/record-imports.mjs');
+      const modulesLoadedBy = (code: string, env: Record<string, string> = {}) => {
+        const log = join(tempDir(), 'imports.log');
+        const r = spawnSync(process.execPath, ['--import', hook, '--input-type=module', '-e', code], {
+          cwd: ROOT,
+          env: { ...process.env, ...env, BENCH_IMPORT_LOG: log },
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+        assert.equal(r.status, 0, r.stderr);
+        return readFileSync(log, 'utf8');
+      };
+      const imported = modulesLoadedBy("await import('./src/adapters/aws-resources.ts')");
+      assert.ok(imported.includes('src/adapters/aws-resources.ts'), 'the recorder saw the import');
+      assert.ok(!/@aws-sdk|@smithy/.test(imported), 'importing loaded an SDK');
+
+      const used = modulesLoadedBy(
+        "const m = await import('./src/adapters/aws-resources.ts');" +
+          "await m.createAwsResources('eu-central-1').listLoadBalancers({ runId: 'x' });",
+        moto.env,
+      );
+      assert.ok(used.includes('@aws-sdk/client-elastic-load-balancing-v2'));
+    });
+  });
+});

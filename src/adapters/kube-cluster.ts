@@ -48,11 +48,20 @@ export function connectEks(options: {
   };
 }
 
-/** Connects through a kubeconfig file (default: KUBECONFIG or ~/.kube/config) and context. */
-export async function connectKubeconfig(options: { path?: string; context?: string }): Promise<ClusterConnection> {
+/**
+ * Connects through a kubeconfig file and context: `path`, else the first file of the
+ * environment's KUBECONFIG, else the client's default (KUBECONFIG or ~/.kube/config).
+ */
+export async function connectKubeconfig(options: {
+  path?: string;
+  context?: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<ClusterConnection> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
+  const fromEnv = options.env?.KUBECONFIG?.split(':').find(Boolean);
   if (options.path) kc.loadFromFile(options.path);
+  else if (fromEnv) kc.loadFromFile(fromEnv);
   else kc.loadFromDefault();
   if (options.context) {
     if (!kc.getContextObject(options.context)) {

@@ -5,8 +5,8 @@ import { cleanupOrphans, cleanupRun, type CleanupRunResult, type OrphanResult } 
 import { UsageError } from '../errors.ts';
 import { EventBus } from '../run/events.ts';
 import { confirmOnTerminal } from '../ui/confirm.ts';
-import { chooseEventStyle, createEventRenderer } from '../ui/events.ts';
 import { formatCleanupRun, formatOrphans } from '../ui/format.ts';
+import { withProgress } from '../ui/progress.ts';
 
 export default class CleanupCommand extends BenchCommand {
   static override summary = 'Remove everything a run created, or that crashed runs left behind, load balancers first.';
@@ -52,7 +52,7 @@ export default class CleanupCommand extends BenchCommand {
       );
     }
     const events = new EventBus();
-    events.subscribe(createEventRenderer(chooseEventStyle({ json: this.jsonEnabled() })));
+    const progress = { phases: ['teardown'], events, json: this.jsonEnabled() };
     const interrupts = handleInterrupts(
       () => `Left now. Run \`bench cleanup ${args.runId ?? '--orphans'}\` again to finish.`,
     );
@@ -68,21 +68,23 @@ export default class CleanupCommand extends BenchCommand {
         if (!this.jsonEnabled()) this.log(formatCleanupRun(result));
         return result;
       }
-      const result = await cleanupOrphans({
-        target: flags.target as 'aws' | 'sandbox',
-        regions: flags.region,
-        runsDir: flags['runs-dir'],
-        yes: flags.yes && !flags['dry-run'],
-        confirm:
-          flags['dry-run'] || this.jsonEnabled()
-            ? undefined
-            : async (found) => {
-                this.log(formatOrphans({ ...found, acted: false, cleanedRuns: [], deleted: [], notRemovable: [] }));
-                return found.cloud.length + found.runs.length > 0 && confirmOnTerminal('Delete all of these?');
-              },
-        events,
-        signal: interrupts.signal,
-      });
+      const result = await withProgress(progress, () =>
+        cleanupOrphans({
+          target: flags.target as 'aws' | 'sandbox',
+          regions: flags.region,
+          runsDir: flags['runs-dir'],
+          yes: flags.yes && !flags['dry-run'],
+          confirm:
+            flags['dry-run'] || this.jsonEnabled()
+              ? undefined
+              : async (found) => {
+                  this.log(formatOrphans({ ...found, acted: false, cleanedRuns: [], deleted: [], notRemovable: [] }));
+                  return found.cloud.length + found.runs.length > 0 && confirmOnTerminal('Delete all of these?');
+                },
+          events,
+          signal: interrupts.signal,
+        }),
+      );
       if (!this.jsonEnabled()) this.log(formatOrphans(result));
       return result;
     } finally {

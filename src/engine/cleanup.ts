@@ -132,7 +132,7 @@ async function reconnect(
 ): Promise<ClusterConnection | undefined> {
   try {
     if (target === 'sandbox') return await connectKubeconfig({ path: setup.sandbox?.kubeconfig });
-    if (target === 'kube') return await connectKubeconfig({ context: record.context });
+    if (target === 'kube') return await connectKubeconfig({ context: record.context, env: setup.env });
     if (!tofu) return undefined;
     const out = await tofu.output();
     const endpoint = String(out.cluster_endpoint?.value ?? '');

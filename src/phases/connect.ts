@@ -4,6 +4,7 @@ import type { EventBus } from '../run/events.ts';
 import type { Journal } from '../run/journal.ts';
 import type { TargetSetup } from '../run/target.ts';
 import type { ClusterOutputs } from './provision.ts';
+import { beginPhase } from './record.ts';
 
 const PHASE = 'connect';
 
@@ -19,7 +20,7 @@ export async function connect(input: {
   events: EventBus;
 }): Promise<ClusterConnection> {
   const { setup, outputs, journal, events } = input;
-  journal.append({ type: 'phase-start', phase: PHASE });
+  const phase = beginPhase(journal, events, PHASE, 'connecting to the cluster');
   let connection: ClusterConnection;
   if (setup.target === 'aws') {
     if (!outputs) throw new Error('connect on aws needs the module outputs');
@@ -33,17 +34,22 @@ export async function connect(input: {
   } else if (setup.target === 'sandbox') {
     connection = await connectKubeconfig({ path: setup.sandbox?.kubeconfig });
   } else {
-    connection = await connectKubeconfig({ context: setup.kube?.context });
+    connection = await connectKubeconfig({ context: setup.kube?.context, env: setup.env });
   }
-  const version = await serverVersion(connection);
+  let version: string;
+  try {
+    version = await serverVersion(connection);
+  } catch (err) {
+    phase.failed(err);
+    throw err;
+  }
   journal.append({
     type: 'note',
     phase: PHASE,
     message: 'connected',
     data: { server: connection.server, context: connection.context, version },
   });
-  events.emit('info', PHASE, 'connect.ok', `connected to ${connection.server} (Kubernetes ${version})`);
-  journal.append({ type: 'phase-end', phase: PHASE, ok: true });
+  phase.done(`connected to ${connection.server} (Kubernetes ${version})`);
   return connection;
 }
 

@@ -7,6 +7,7 @@ import type { EventBus } from '../run/events.ts';
 import type { Journal } from '../run/journal.ts';
 import type { TargetSetup } from '../run/target.ts';
 import type { LoadedSuite } from '../suite/load.ts';
+import { beginPhase } from './record.ts';
 
 const PHASE = 'provision';
 
@@ -116,7 +117,7 @@ function progressLine(p: TofuProgress): string {
  */
 export async function provision(input: ProvisionInput): Promise<Provisioned> {
   const { journal, events, tofuPlan } = input;
-  journal.append({ type: 'phase-start', phase: PHASE });
+  const phase = beginPhase(journal, events, PHASE, `tofu apply of ${tofuPlan.moduleDir}`);
   const { api_server_ca_data: _ca, ...shown } = tofuPlan.variables;
   journal.append({
     type: 'resource-created',
@@ -139,7 +140,7 @@ export async function provision(input: ProvisionInput): Promise<Provisioned> {
       err instanceof BenchError ? err : new InfrastructureError('E_TOFU', (err as Error).message, { cause: err });
     journal.append({ type: 'error', phase: PHASE, code: error.code, message: error.message });
     if (error.kind !== 'interrupted') await destroyAfterFailedApply(input, tofu, error);
-    journal.append({ type: 'phase-end', phase: PHASE, ok: false });
+    phase.failed(error);
     throw error;
   }
   const raw = await tofu.output();
@@ -162,7 +163,7 @@ export async function provision(input: ProvisionInput): Promise<Provisioned> {
       ecrRepositoryUrl: outputs.ecrRepositoryUrl,
     },
   });
-  journal.append({ type: 'phase-end', phase: PHASE, ok: true });
+  phase.done(`cluster ${outputs.clusterName} provisioned`);
   return { outputs, tofu };
 }
 

@@ -7,6 +7,7 @@ import { BenchError, InfrastructureError, InterruptedError, TeardownError } from
 import type { EventBus } from '../run/events.ts';
 import type { Journal, JournalRecord, ResourceRef } from '../run/journal.ts';
 import type { TargetName } from '../suite/schema.ts';
+import { beginPhase } from './record.ts';
 
 /** Everything teardown needs; built from a live run or, by `bench cleanup`, from its journal. */
 export interface TeardownInput {
@@ -57,7 +58,7 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
   const { journal, events, runId } = input;
   const emit = (code: string, message: string, data?: Record<string, unknown>) =>
     events.emit('info', PHASE, code, message, data);
-  journal.append({ type: 'phase-start', phase: PHASE });
+  const phase = beginPhase(journal, events, PHASE, `tearing down run ${runId}`);
   const result: TeardownResult = {
     deletedKubeObjects: [],
     loadBalancersWaitedMs: 0,
@@ -220,8 +221,7 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
         );
       }
     }
-    journal.append({ type: 'phase-end', phase: PHASE, ok: true });
-    emit('teardown.done', 'nothing of the run is left');
+    phase.done('nothing of the run is left');
     return result;
   } catch (err) {
     journal.append({
@@ -230,7 +230,7 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
       code: (err as BenchError).code ?? 'E_INTERNAL',
       message: (err as Error).message,
     });
-    journal.append({ type: 'phase-end', phase: PHASE, ok: false });
+    phase.failed(err);
     if (err instanceof BenchError) throw err;
     throw new InfrastructureError('E_TEARDOWN', `teardown failed: ${(err as Error).message}`, {
       fix: `run \`bench cleanup ${runId}\` to finish it`,

@@ -217,6 +217,7 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
   saveState(state);
 
   let current: PartName | 'nodes' = 'etcd';
+  options.events?.emit('info', 'sandbox', 'phase.start', `starting the local cloud in ${dir}`);
   try {
     // Loaded here, not at start-up: the X.509 library is only needed to start a local cloud.
     const { generatePki } = await import('./pki.ts');
@@ -274,9 +275,11 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
     writeEnvFile(files.envFile, envValues);
     state.complete = true;
     saveState(state);
+    options.events?.emit('info', 'sandbox', 'phase.end', 'the local cloud is up');
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     emit('warn', 'sandbox.up.failed', `${current} failed: ${reason}; stopping what was started`);
+    options.events?.emit('error', 'sandbox', 'phase.failed', `${current} failed`);
     await stopParts(state);
     const log = current === 'nodes' ? undefined : state.parts[current]?.log;
     throw new InfrastructureError('E_SANDBOX_START', `the local cloud did not start: ${current}: ${reason}`, {

@@ -216,4 +216,25 @@ describe('provision, connect and load-balancer-safe teardown on the local cloud'
     assert.deepEqual(aliveResources(records), []);
     assert.ok(existsSync(join(runsDir, ctx.runId, 'tofu')));
   });
+
+  it('on an existing cluster (--target kube) provisions nothing and waits for the Services\' finalizers', async () => {
+    const kubeEnv = { ...env, KUBECONFIG: sb.env.KUBECONFIG };
+    const ctx = await prepareRun({ suite: 'thyme', target: 'kube', context: 'bench-sandbox', env: kubeEnv, runsDir });
+    assert.equal(ctx.tofuPlan, undefined);
+    const infra = await bringUpInfrastructure(ctx);
+    assert.equal(infra.tofu, undefined);
+    const core = sb.kc.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: 'kube-target', labels: { [RUN_ID_LABEL]: ctx.runId } } } });
+    await core.createNamespacedService({
+      namespace: 'kube-target',
+      body: { metadata: { name: 'web', labels: { [RUN_ID_LABEL]: ctx.runId } }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80 }] } },
+    });
+    await eventually('the Service has its load balancer', async () => (await core.readNamespacedService({ name: 'web', namespace: 'kube-target' })).status?.loadBalancer?.ingress?.[0]);
+    const started = Date.now();
+    const result = await tearDownRun(ctx, infra);
+    assert.ok(Date.now() - started >= (LB_DELAY_S - 1) * 1000, 'teardown waited for the finalizer');
+    assert.deepEqual(result.deletedKubeObjects, ['Service kube-target/web', 'Namespace kube-target']);
+    await assert.rejects(core.readNamespacedService({ name: 'web', namespace: 'kube-target' }), (err: unknown) => (err as { code?: number }).code === 404);
+    assert.equal(result.destroyAttempts, 0, 'nothing to destroy on an existing cluster');
+  });
 });

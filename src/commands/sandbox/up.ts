@@ -2,7 +2,8 @@ import { Flags } from '@oclif/core';
 import { BenchCommand } from '../../cli/base-command.ts';
 import { EventBus } from '../../run/events.ts';
 import { startSandbox, type SandboxStatus } from '../../sandbox/lifecycle.ts';
-import { chooseEventStyle, createEventRenderer } from '../../ui/events.ts';
+import { createEventRenderer } from '../../ui/events.ts';
+import { withProgress } from '../../ui/progress.ts';
 import { formatSandboxStatus } from '../../ui/format.ts';
 
 export default class SandboxUp extends BenchCommand {
@@ -42,18 +43,19 @@ export default class SandboxUp extends BenchCommand {
   async run(): Promise<SandboxStatus> {
     const { flags } = await this.parse(SandboxUp);
     const events = new EventBus();
-    events.subscribe(
-      createEventRenderer(chooseEventStyle({ json: this.jsonEnabled(), eventsJson: flags['events-json'] })),
+    if (flags['events-json']) events.subscribe(createEventRenderer('json'));
+    const progress = { phases: ['sandbox'], events, json: this.jsonEnabled() || flags['events-json'] };
+    const status = await withProgress(progress, () =>
+      startSandbox({
+        dir: flags.dir,
+        ports: flags['port-base'] ?? (flags.ports as 'default' | 'auto'),
+        nodes: flags.nodes,
+        region: flags.region,
+        lbDeletionDelaySeconds: flags['lb-deletion-delay'],
+        koordeLatencyFactor: Number(flags['koorde-latency-factor']),
+        events,
+      }),
     );
-    const status = await startSandbox({
-      dir: flags.dir,
-      ports: flags['port-base'] ?? (flags.ports as 'default' | 'auto'),
-      nodes: flags.nodes,
-      region: flags.region,
-      lbDeletionDelaySeconds: flags['lb-deletion-delay'],
-      koordeLatencyFactor: Number(flags['koorde-latency-factor']),
-      events,
-    });
     if (!this.jsonEnabled()) this.log(formatSandboxStatus(status));
     return status;
   }

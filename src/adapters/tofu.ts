@@ -170,76 +170,82 @@ export function createTofu(options: TofuRunOptions): Tofu {
       }
     };
 
-    const subprocess = execa(options.binary, [`-chdir=${moduleDir}`, ...args], {
-      env,
-      extendEnv: false,
-      stdin: 'ignore',
-      buffer: { stdout: false, stderr: true },
-      reject: false,
-      // Its own process group: a Ctrl-C in the terminal goes to the foreground group only, so tofu
-      // hears of it from us alone (once) instead of twice, which would make it exit at once and
-      // leave the state unsaved and the lock held.
-      detached: true,
-      // execa must not signal tofu on its own: no exit hook (it would send a second signal), and
-      // its force-kill timer only starts after our one SIGINT.
-      cleanup: false,
-      killSignal: 'SIGINT',
-      forceKillAfterDelay: graceMs,
-    });
-
-    const child = subprocess.nodeChildProcess;
     let interruptedAt: number | undefined;
-    const onAbort = () => {
-      if (interruptedAt !== undefined || child.exitCode !== null || child.signalCode !== null) return;
-      interruptedAt = Date.now();
-      logLine(JSON.stringify({ '@bench': 'interrupt', command: name, signal: 'SIGINT', graceMs }));
-      // To tofu's pid only: tofu stops its providers and provisioners itself.
-      subprocess.kill('SIGINT');
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const ticker = tracker && options.onProgress ? setInterval(emit, TICK_MS) : undefined;
-    ticker?.unref();
-    emit();
-
+    let ticker: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    let outcome;
     try {
-      for await (const line of subprocess.iterable({ from: 'stdout' })) {
-        const message = parseUiLine(line);
-        if (message === undefined) {
-          result.stdout.push(line);
-          if (logStdout) logLine(JSON.stringify({ '@bench': 'stdout', command: name, line }));
-          continue;
+      const subprocess = execa(options.binary, [`-chdir=${moduleDir}`, ...args], {
+        env,
+        extendEnv: false,
+        stdin: 'ignore',
+        buffer: { stdout: false, stderr: true },
+        reject: false,
+        // Its own process group: a Ctrl-C in the terminal goes to the foreground group only, so tofu
+        // hears of it from us alone (once) instead of twice, which would make it exit at once and
+        // leave the state unsaved and the lock held.
+        detached: true,
+        // execa must not signal tofu on its own: no exit hook (it would send a second signal), and
+        // its force-kill timer only starts after our one SIGINT.
+        cleanup: false,
+        killSignal: 'SIGINT',
+        forceKillAfterDelay: graceMs,
+      });
+
+      const child = subprocess.nodeChildProcess;
+      onAbort = () => {
+        if (interruptedAt !== undefined || child.exitCode !== null || child.signalCode !== null) return;
+        interruptedAt = Date.now();
+        logLine(JSON.stringify({ '@bench': 'interrupt', command: name, signal: 'SIGINT', graceMs }));
+        // To tofu's pid only: tofu stops its providers and provisioners itself.
+        subprocess.kill('SIGINT');
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      ticker = tracker && options.onProgress ? setInterval(emit, TICK_MS) : undefined;
+      ticker?.unref();
+      emit();
+
+      try {
+        for await (const line of subprocess.iterable({ from: 'stdout' })) {
+          const message = parseUiLine(line);
+          if (message === undefined) {
+            result.stdout.push(line);
+            if (logStdout) logLine(JSON.stringify({ '@bench': 'stdout', command: name, line }));
+            continue;
+          }
+          if (logStdout) logLine(line);
+          if (message.type === 'diagnostic' && message.diagnostic) {
+            const diagnostic = toDiagnostic(message.diagnostic);
+            result.diagnostics.push(diagnostic);
+            call(() => options.onDiagnostic?.(diagnostic));
+          }
+          if (message.type === 'planned_change' && message.change?.action !== 'noop') result.plannedChanges += 1;
+          if (tracker?.update(message)) emit();
         }
-        if (logStdout) logLine(line);
-        if (message.type === 'diagnostic' && message.diagnostic) {
-          const diagnostic = toDiagnostic(message.diagnostic);
-          result.diagnostics.push(diagnostic);
-          call(() => options.onDiagnostic?.(diagnostic));
-        }
-        if (message.type === 'planned_change' && message.change?.action !== 'noop') result.plannedChanges += 1;
-        if (tracker?.update(message)) emit();
+      } catch {
+        // The iterable fails when tofu could not be started at all; the result below says why.
       }
-    } catch {
-      // The iterable fails when tofu could not be started at all; the result below says why.
+      outcome = await subprocess;
+      result.exitCode = outcome.exitCode;
+      result.stderr = typeof outcome.stderr === 'string' ? outcome.stderr : '';
+      for (const line of result.stderr.split('\n').filter((l) => l.trim() !== '')) {
+        logLine(JSON.stringify({ '@bench': 'stderr', command: name, line }));
+      }
+      logLine(
+        JSON.stringify({
+          '@bench': 'exit',
+          command: name,
+          exitCode: outcome.exitCode ?? null,
+          signal: outcome.signal ?? null,
+          forced: outcome.isForcefullyTerminated,
+          seconds: (Date.now() - started) / 1000,
+        }),
+      );
+    } finally {
+      if (ticker) clearInterval(ticker);
+      if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+      closeSync(log);
     }
-    const outcome = await subprocess;
-    if (ticker) clearInterval(ticker);
-    options.signal?.removeEventListener('abort', onAbort);
-    result.exitCode = outcome.exitCode;
-    result.stderr = typeof outcome.stderr === 'string' ? outcome.stderr : '';
-    for (const line of result.stderr.split('\n').filter((l) => l.trim() !== '')) {
-      logLine(JSON.stringify({ '@bench': 'stderr', command: name, line }));
-    }
-    logLine(
-      JSON.stringify({
-        '@bench': 'exit',
-        command: name,
-        exitCode: outcome.exitCode ?? null,
-        signal: outcome.signal ?? null,
-        forced: outcome.isForcefullyTerminated,
-        seconds: (Date.now() - started) / 1000,
-      }),
-    );
-    closeSync(log);
     emit();
 
     if (outcome.code === 'ENOENT' || outcome.code === 'EACCES') {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { execute } from '@oclif/core';
 
 /** Commands whose first argument is the suite; the suite's own bin fills it in. */
 const SUITE_COMMANDS = new Set(['plan', 'run', 'compare']);
@@ -14,6 +13,7 @@ export async function runWithSuite(suite, bin) {
   const at = args.findIndex((a) => !a.startsWith('-'));
   if (at >= 0 && SUITE_COMMANDS.has(args[at]) && args[at + 1] !== suite) args.splice(at + 1, 0, suite);
   const root = fileURLToPath(new URL('..', import.meta.url));
+  const { execute } = await import('@oclif/core');
   const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   // Help and messages name the bin the user typed.
   pjson.oclif.bin = bin;

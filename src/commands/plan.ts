@@ -29,6 +29,11 @@ export default class PlanCommand extends BenchCommand {
     set: Flags.string({ summary: 'Set a suite parameter, name=value (repeatable).', multiple: true }),
     image: Flags.string({ summary: 'Override an image, name=reference (repeatable).', multiple: true }),
     nodes: Flags.integer({ summary: "Node count of the cluster's node group." }),
+    var: Flags.string({
+      summary:
+        "Set an OpenTofu variable of the target's module, name=value (repeatable), e.g. create_ecr_repository=true.",
+      multiple: true,
+    }),
     out: Flags.string({ summary: 'Write the rendered manifests to this directory.' }),
   };
 
@@ -41,6 +46,7 @@ export default class PlanCommand extends BenchCommand {
       params: parseAssignments(flags.set, 'set'),
       images: parseAssignments(flags.image, 'image'),
       nodes: flags.nodes,
+      variables: parseAssignments(flags.var, 'var'),
       outDir: flags.out,
     });
     if (!this.jsonEnabled()) this.log(formatPlan(plan));

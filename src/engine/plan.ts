@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { UsageError } from '../errors.ts';
 import { PRICES } from '../plan/prices.ts';
+import { resolveModuleDir, typedVariables } from '../phases/provision.ts';
 import { loadSuite } from '../suite/load.ts';
 import { resolvePhaseDurations, type PhaseDurationFlags } from '../suite/phases.ts';
 import { countByKind, renderManifests, resolveParams, type RenderedObject } from '../suite/render.ts';
@@ -19,6 +20,8 @@ export interface PlanOptions {
   images?: Record<string, string>;
   /** Node count override (the node group's size). */
   nodes?: number;
+  /** `--var name=value` OpenTofu variables of the target's module. */
+  variables?: Record<string, string>;
   /** Write the rendered manifests here. */
   outDir?: string;
   cwd?: string;
@@ -115,6 +118,7 @@ export function planRun(options: PlanOptions): Plan {
             ...targetSpec.variables,
             region: targetSpec.region,
             ...(options.nodes === undefined ? {} : { node_count: options.nodes }),
+            ...typedVariables(options.variables ?? {}, resolveModuleDir(loaded, targetSpec.module)),
             run_id: '<assigned at run start>',
             expires_at: '<run start + wall clock + 2h>',
           },

@@ -3,8 +3,12 @@ import { join } from 'node:path';
 import { createAwsResources } from '../adapters/aws-resources.ts';
 import { createKubeCluster, type ClusterConnection } from '../adapters/kube-cluster.ts';
 import { createToolProbe } from '../adapters/tools.ts';
+import { createKubeWorkloads, type WorkloadRef } from '../adapters/kube-workloads.ts';
+import { deploy } from '../phases/deploy.ts';
+import { runLoadPhases, type PhaseTiming } from '../phases/load.ts';
+import { verify, type VerifyResult } from '../phases/verify.ts';
 import type { Tofu } from '../adapters/tofu.ts';
-import { InfrastructureError, UsageError } from '../errors.ts';
+import { BenchError, InfrastructureError, InterruptedError, toBenchError, UsageError } from '../errors.ts';
 import { connect } from '../phases/connect.ts';
 import {
   provision,
@@ -23,7 +27,7 @@ import { createRunDir, JOURNAL_FILE, newRunId, resolveRunsRoot } from '../run/ru
 import { resolveTarget, type TargetSetup } from '../run/target.ts';
 import { loadSuite, type LoadedSuite } from '../suite/load.ts';
 import { resolvePhaseDurations, type PhaseDurationFlags, type PhaseDurations } from '../suite/phases.ts';
-import { renderManifests } from '../suite/render.ts';
+import { renderManifests, resolveParams } from '../suite/render.ts';
 import { TARGETS, type TargetName } from '../suite/schema.ts';
 
 /** What starting a run is asked for (the flags of `bench run`). */
@@ -37,6 +41,8 @@ export interface RunOptions {
   params?: Record<string, string>;
   images?: Record<string, string>;
   nodes?: number;
+  /** `--var name=value`: OpenTofu variables of the target's module. */
+  variables?: Record<string, string>;
   /** Skip teardown; the run's cleanup command is printed instead. */
   keep?: boolean;
   /** ELBv2 poll interval during teardown (default 5 s on AWS, 1 s on the local cloud). */
@@ -116,7 +122,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
       moduleDir: resolveModuleDir(loaded, spec.module),
       workDir: tofuWorkDir(runDir),
       binary,
-      variables: tofuVariables(loaded, setup, runId, expiresAt, { nodes: options.nodes }),
+      variables: tofuVariables(loaded, setup, runId, expiresAt, { nodes: options.nodes, variables: options.variables }),
     };
   }
   const record: RunRecordOptions = {
@@ -126,7 +132,16 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
     clusterName: String(tofuPlan?.variables.cluster_name ?? options.context ?? 'existing'),
     context: setup.kube?.context,
     tofu: tofuPlan && { moduleDir: tofuPlan.moduleDir, workDir: tofuPlan.workDir, binary: tofuPlan.binary },
-    ecrRepositories: tofuPlan?.variables.create_ecr_repository === true ? loaded.suite.teardown.ecrRepositories : [],
+    // The run's repository is the module's; the suite may name more that teardown must empty.
+    ecrRepositories:
+      tofuPlan?.variables.create_ecr_repository === true
+        ? [
+            ...new Set([
+              String(tofuPlan.variables.ecr_repository_name ?? 'thyme'),
+              ...loaded.suite.teardown.ecrRepositories,
+            ]),
+          ]
+        : [],
     lbPollMs: options.lbPollMs ?? (options.target === 'aws' ? 5000 : 1000),
     teardownDeadlineMs: loaded.suite.teardown.deadline * 1000,
     keep: options.keep ?? false,
@@ -197,7 +212,8 @@ export async function tearDownRun(
   signal?: AbortSignal,
 ): Promise<TeardownResult> {
   const region = infra.outputs?.region ?? ctx.setup.region;
-  const tofu = ctx.tofuPlan && (infra.tofu ?? runTofu(ctx.tofuPlan, ctx.setup.env, ctx.events, signal));
+  // A fresh adapter: the one provisioning used carries the run's signal, aborted by a Ctrl-C.
+  const tofu = ctx.tofuPlan && runTofu(ctx.tofuPlan, ctx.setup.env, ctx.events, signal);
   return teardown({
     runId: ctx.runId,
     target: ctx.setup.target,
@@ -218,4 +234,159 @@ export async function tearDownRun(
 /** The command that removes what a kept (or interrupted) run left. */
 export function cleanupCommand(runId: string, runsDir?: string): string {
   return `bench cleanup ${runId}${runsDir ? ` --runs-dir ${runsDir}` : ''}`;
+}
+
+/** The outcome of `bench run`, printed as the summary (and by --json). */
+export interface RunResult {
+  runId: string;
+  runDir: string;
+  suite: string;
+  target: TargetName;
+  status: 'succeeded' | 'failed' | 'interrupted';
+  phases: PhaseTiming[];
+  deployed: number;
+  placements: VerifyResult['placements'];
+  loadBalancers: Record<string, string>;
+  teardown: TeardownResult | undefined;
+  /** Set when --keep left everything running: the command that removes it later. */
+  cleanupCommand: string | undefined;
+  error: { code: string; message: string } | undefined;
+}
+
+/**
+ * One whole run: provision, connect, deploy, verify, ramp / active / cool-down, then teardown
+ * in the load-balancer-safe order, whatever happened before it (unless --keep). Interrupted
+ * runs tear down too, and fail with InterruptedError (exit 130) afterwards.
+ */
+export async function runBenchmark(options: RunOptions): Promise<RunResult> {
+  const ctx = await prepareRun(options);
+  ctx.events.emit('info', 'run', 'run.start', `run ${ctx.runId} (${ctx.loaded.suite.name} on ${ctx.setup.target})`, {
+    runId: ctx.runId,
+    runDir: ctx.runDir,
+  });
+  const result: RunResult = {
+    runId: ctx.runId,
+    runDir: ctx.runDir,
+    suite: ctx.loaded.suite.name,
+    target: ctx.setup.target,
+    status: 'succeeded',
+    phases: [],
+    deployed: 0,
+    placements: [],
+    loadBalancers: {},
+    teardown: undefined,
+    cleanupCommand: undefined,
+    error: undefined,
+  };
+  const infra: Partial<Infrastructure> = {};
+  let failure: unknown;
+  try {
+    Object.assign(infra, await bringUpInfrastructure(ctx));
+    const kube = createKubeWorkloads(infra.connection as ClusterConnection);
+    const render = (overrides: Record<string, string>) =>
+      renderManifests(ctx.loaded, {
+        target: ctx.setup.target,
+        runId: ctx.runId,
+        overrides: { ...options.params, ...overrides },
+        images: options.images,
+      });
+    const objects = render({});
+    const deployed = await deploy({
+      objects: objects.filter((o) => o.stage === 'deploy'),
+      runId: ctx.runId,
+      runDir: ctx.runDir,
+      kube,
+      journal: ctx.journal,
+      events: ctx.events,
+    });
+    result.deployed = deployed.applied.length;
+    const selectors = new Map(
+      objects
+        .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.object.kind))
+        .map((o) => [
+          `${o.object.kind} ${o.object.metadata.namespace ?? 'default'}/${o.object.metadata.name}`,
+          ((o.object.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ??
+            {}) as Record<string, string>,
+        ]),
+    );
+    const verified = await verify({
+      kube,
+      journal: ctx.journal,
+      events: ctx.events,
+      workloads:
+        ctx.loaded.suite.verify.rollout?.map((r) => ({
+          kind: r.kind as WorkloadRef['kind'],
+          namespace: r.namespace ?? 'default',
+          name: r.name,
+        })) ?? deployed.workloads,
+      loadBalancers: deployed.loadBalancers,
+      placements: ctx.loaded.suite.verify.placement,
+      selectors,
+      deadlineMs: ctx.loaded.suite.verify.timeout * 1000,
+      signal: ctx.signal,
+    });
+    result.placements = verified.placements;
+    result.loadBalancers = verified.loadBalancers;
+    const params = resolveParams(ctx.loaded.suite, ctx.setup.target, options.params);
+    result.phases = await runLoadPhases({
+      suite: ctx.loaded.suite,
+      durations: ctx.durations,
+      params,
+      kube,
+      journal: ctx.journal,
+      events: ctx.events,
+      renderWorkload: (overrides) =>
+        render(overrides)
+          .filter((o) => o.stage === 'workload')
+          .map((o) => o.object),
+      signal: ctx.signal,
+    });
+  } catch (err) {
+    failure = err;
+    result.status = err instanceof InterruptedError || ctx.signal?.aborted ? 'interrupted' : 'failed';
+    result.error = { code: (err as BenchError).code ?? 'E_INTERNAL', message: (err as Error).message };
+    ctx.journal.append({ type: 'error', phase: 'run', code: result.error.code, message: result.error.message });
+  }
+
+  let teardownError: unknown;
+  if (ctx.record.keep) {
+    result.cleanupCommand = cleanupCommand(ctx.runId, options.runsDir);
+    ctx.journal.append({
+      type: 'note',
+      phase: 'teardown',
+      message: 'kept (--keep)',
+      data: { cleanupCommand: result.cleanupCommand },
+    });
+    ctx.events.emit(
+      'warn',
+      'teardown',
+      'teardown.kept',
+      `everything is left running (--keep); remove it later with: ${result.cleanupCommand}`,
+    );
+  } else {
+    try {
+      // Not the run's signal: one Ctrl-C stops the phases and must still let teardown finish.
+      result.teardown = await tearDownRun(ctx, infra);
+    } catch (err) {
+      teardownError = err;
+      result.cleanupCommand = cleanupCommand(ctx.runId, options.runsDir);
+    }
+  }
+  const final = teardownError ?? failure;
+  const exitCode = final ? toBenchError(final).exitCode : 0;
+  ctx.journal.append({ type: 'run-end', status: result.status, exitCode });
+  ctx.journal.close();
+  if (teardownError) {
+    const e = toBenchError(teardownError);
+    const before = failure ? ` (the run had failed before: ${(failure as Error).message.split('\n')[0]})` : '';
+    throw new BenchError(e.kind, e.code, `${e.message}${before}`, {
+      fix: e.fix ?? `run \`${result.cleanupCommand}\``,
+      data: { ...e.data, result },
+    });
+  }
+  if (failure) {
+    const e = toBenchError(failure);
+    throw new BenchError(e.kind, e.code, e.message, { fix: e.fix, data: { ...e.data, result } });
+  }
+  return result;
 }

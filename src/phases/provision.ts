@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createTofu, type Tofu, type TofuProgress } from '../adapters/tofu.ts';
-import { BenchError, InfrastructureError } from '../errors.ts';
+import { BenchError, InfrastructureError, UsageError } from '../errors.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
 import type { EventBus } from '../run/events.ts';
 import type { Journal } from '../run/journal.ts';
@@ -45,7 +45,7 @@ export function tofuVariables(
   setup: TargetSetup,
   runId: string,
   expiresAt: Date,
-  overrides: { nodes?: number } = {},
+  overrides: { nodes?: number; variables?: Record<string, string> } = {},
 ): Record<string, unknown> {
   const spec = loaded.suite.targets[setup.target];
   if (!spec || !('module' in spec)) throw new Error(`target ${setup.target} has no module`);
@@ -57,6 +57,7 @@ export function tofuVariables(
     run_id: runId,
     expires_at: expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     ...(overrides.nodes === undefined ? {} : { node_count: overrides.nodes }),
+    ...typedVariables(overrides.variables ?? {}, resolveModuleDir(loaded, spec.module)),
   };
   if (setup.sandbox) {
     variables.api_server_endpoint = setup.sandbox.apiServer;
@@ -64,6 +65,43 @@ export function tofuVariables(
     variables.python = setup.sandbox.python;
   }
   return variables;
+}
+
+/** Names of the variables a module declares (read from its .tf files). */
+export function moduleVariables(moduleDir: string): string[] {
+  const names: string[] = [];
+  for (const file of existsSync(moduleDir) ? readdirSync(moduleDir).filter((f) => f.endsWith('.tf')) : []) {
+    for (const m of readFileSync(join(moduleDir, file), 'utf8').matchAll(/^variable\s+"([A-Za-z0-9_-]+)"/gm))
+      names.push(m[1] as string);
+  }
+  return names;
+}
+
+/** `--var name=value`: checked against the module (a typo would be silently ignored by tofu) and typed. */
+export function typedVariables(values: Record<string, string>, moduleDir: string): Record<string, unknown> {
+  const declared = moduleVariables(moduleDir);
+  const out: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(values)) {
+    if (!declared.includes(name)) {
+      throw new UsageError('E_VAR_UNKNOWN', `--var ${name}: the module ${moduleDir} has no variable '${name}'`, {
+        fix: `use one of: ${declared.join(', ')}`,
+      });
+    }
+    if (['run_id', 'expires_at', 'region', 'cluster_name'].includes(name)) {
+      throw new UsageError('E_VAR_RESERVED', `--var ${name}: bench sets this variable itself`, {
+        fix: 'leave it out; the run id and its expiry identify what the run owns',
+      });
+    }
+    out[name] =
+      raw === 'true'
+        ? true
+        : raw === 'false'
+          ? false
+          : raw.trim() !== '' && Number.isFinite(Number(raw))
+            ? Number(raw)
+            : raw;
+  }
+  return out;
 }
 
 export interface ProvisionInput {
@@ -82,20 +120,28 @@ export interface Provisioned {
 
 /** Builds the OpenTofu adapter of a run (also used by cleanup, from the journal). */
 export function runTofu(plan: TofuPlan, env: NodeJS.ProcessEnv, events: EventBus, signal?: AbortSignal): Tofu {
+  let last = '';
+  // destroy belongs to teardown; init, plan and apply to provisioning.
+  const phaseOf = (command: TofuProgress['command']) => (command === 'destroy' ? 'teardown' : PHASE);
   return createTofu({
     moduleDir: plan.moduleDir,
     workDir: plan.workDir,
     binary: plan.binary,
     env,
     signal,
-    onProgress: (p: TofuProgress) =>
-      events.emit('info', PHASE, 'tofu.progress', progressLine(p), {
+    onProgress: (p: TofuProgress) => {
+      // A new resource or count is news for the log; a provisioner's chatter only for the live view.
+      const key = `${p.command} ${p.done}/${p.total} ${p.current}`;
+      const level = key === last ? 'debug' : 'info';
+      last = key;
+      events.emit(level, phaseOf(p.command), 'tofu.progress', progressLine(p), {
         command: p.command,
         done: p.done,
         total: p.total,
         current: p.current,
         elapsedSeconds: p.elapsedSeconds,
-      }),
+      });
+    },
     onDiagnostic: (d) =>
       events.emit(
         d.severity === 'error' ? 'error' : 'warn',

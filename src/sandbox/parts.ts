@@ -102,6 +102,10 @@ export function partSpec(name: PartName, c: PartContext): PartSpec {
           '--enable-priority-and-fairness=false',
           `--cert-dir=${join(files.data, 'apiserver-certs')}`,
           '--profiling=false',
+          // etcd 3.4 (Debian's) does not answer progress requests, so the watch cache cannot
+          // tell it is current and watches without a resourceVersion time out ("Too large
+          // resource version"). Watches and lists are then served from etcd directly.
+          '--watch-cache=false',
         ],
         env: { PATH: process.env.PATH, HOME: process.env.HOME },
         url: `https://127.0.0.1:${p['kube-apiserver']}`,

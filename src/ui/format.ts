@@ -2,6 +2,7 @@ import type { CleanupRunResult, OrphanResult } from '../engine/cleanup.ts';
 import type { DoctorResult } from '../engine/doctor.ts';
 import type { ListResult } from '../engine/list.ts';
 import type { Plan } from '../engine/plan.ts';
+import type { RunResult } from '../engine/run.ts';
 import type { SandboxStatus } from '../sandbox/lifecycle.ts';
 import { formatDuration } from '../util/duration.ts';
 
@@ -186,5 +187,37 @@ export function formatOrphans(result: OrphanResult): string {
     if (result.notRemovable.length)
       lines.push(`Not removable without their run's state (delete by hand): ${result.notRemovable.join('; ')}`);
   }
+  return lines.join('\n');
+}
+
+/** The summary `bench run` prints at the end (metrics and the report arrive with their issue). */
+export function formatRunResult(result: RunResult): string {
+  const lines = [`Run ${result.runId}: ${result.suite} on ${result.target}, ${result.status}.`];
+  if (result.phases.length) {
+    lines.push(
+      table(
+        ['phase', 'planned', 'started', 'ended', 'load changes'],
+        result.phases.map((p) => [
+          p.phase,
+          formatDuration(p.plannedSeconds),
+          p.startedAt.slice(11, 19),
+          p.endedAt.slice(11, 19),
+          p.actions
+            .map((a) =>
+              a.action === 'scale' ? `${a.detail.replicas}` : a.action === 'rate' ? `rate ${a.detail.value}` : a.action,
+            )
+            .join(' → ') || '-',
+        ]),
+      ),
+    );
+  }
+  for (const p of result.placements) lines.push(`  ${p.ok ? 'ok' : 'FAIL'} ${p.name}: ${p.detail}`);
+  for (const [svc, host] of Object.entries(result.loadBalancers)) lines.push(`  load balancer ${svc}: ${host}`);
+  if (result.teardown)
+    lines.push(
+      `Torn down: nothing tagged with the run id is left (load balancers gone after ${(result.teardown.loadBalancersWaitedMs / 1000).toFixed(1)}s).`,
+    );
+  if (result.cleanupCommand) lines.push(`Left running (--keep). Remove it with: ${result.cleanupCommand}`);
+  lines.push(`Journal and rendered manifests: ${result.runDir}`);
   return lines.join('\n');
 }

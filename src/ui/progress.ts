@@ -62,7 +62,7 @@ export async function withProgress<T>(options: ProgressOptions, work: () => Prom
       for (const p of options.phases.slice(0, index)) started.get(p)?.reject(new Error('skipped'));
     } else if (e.code === 'phase.end') ended.get(e.phase)?.resolve(e.message);
     else if (e.code === 'phase.failed') ended.get(e.phase)?.reject(new Error(e.message));
-    else if (e.level !== 'debug') outputs.get(e.phase)?.(e.message);
+    else outputs.get(e.phase)?.(e.message);
   });
   const list = new Listr(
     options.phases.map((phase) => ({

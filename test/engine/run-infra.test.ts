@@ -217,7 +217,7 @@ describe('provision, connect and load-balancer-safe teardown on the local cloud'
     assert.ok(existsSync(join(runsDir, ctx.runId, 'tofu')));
   });
 
-  it('on an existing cluster (--target kube) provisions nothing and waits for the Services\' finalizers', async () => {
+  it("on an existing cluster (--target kube) provisions nothing and waits for the Services' finalizers", async () => {
     const kubeEnv = { ...env, KUBECONFIG: sb.env.KUBECONFIG };
     const ctx = await prepareRun({ suite: 'thyme', target: 'kube', context: 'bench-sandbox', env: kubeEnv, runsDir });
     assert.equal(ctx.tofuPlan, undefined);
@@ -227,14 +227,74 @@ describe('provision, connect and load-balancer-safe teardown on the local cloud'
     await core.createNamespace({ body: { metadata: { name: 'kube-target', labels: { [RUN_ID_LABEL]: ctx.runId } } } });
     await core.createNamespacedService({
       namespace: 'kube-target',
-      body: { metadata: { name: 'web', labels: { [RUN_ID_LABEL]: ctx.runId } }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80 }] } },
+      body: {
+        metadata: { name: 'web', labels: { [RUN_ID_LABEL]: ctx.runId } },
+        spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80 }] },
+      },
     });
-    await eventually('the Service has its load balancer', async () => (await core.readNamespacedService({ name: 'web', namespace: 'kube-target' })).status?.loadBalancer?.ingress?.[0]);
+    await eventually(
+      'the Service has its load balancer',
+      async () =>
+        (await core.readNamespacedService({ name: 'web', namespace: 'kube-target' })).status?.loadBalancer
+          ?.ingress?.[0],
+    );
     const started = Date.now();
     const result = await tearDownRun(ctx, infra);
     assert.ok(Date.now() - started >= (LB_DELAY_S - 1) * 1000, 'teardown waited for the finalizer');
     assert.deepEqual(result.deletedKubeObjects, ['Service kube-target/web', 'Namespace kube-target']);
-    await assert.rejects(core.readNamespacedService({ name: 'web', namespace: 'kube-target' }), (err: unknown) => (err as { code?: number }).code === 404);
+    await assert.rejects(
+      core.readNamespacedService({ name: 'web', namespace: 'kube-target' }),
+      (err: unknown) => (err as { code?: number }).code === 404,
+    );
     assert.equal(result.destroyAttempts, 0, 'nothing to destroy on an existing cluster');
+  });
+
+  it("empties the run's ECR repository before tofu destroy removes it", async () => {
+    const { ECRClient, PutImageCommand, DescribeRepositoriesCommand } = await import('@aws-sdk/client-ecr');
+    const ecr = new ECRClient({
+      region: 'eu-central-1',
+      endpoint: sb.env.AWS_ENDPOINT_URL,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    const ctx = await prepareRun({
+      suite: 'thyme',
+      target: 'sandbox',
+      env,
+      runsDir,
+      lbPollMs: POLL_MS,
+      variables: { create_ecr_repository: 'true' },
+    });
+    assert.deepEqual(ctx.record.ecrRepositories, ['thyme']);
+    const infra = await bringUpInfrastructure(ctx);
+    assert.equal(infra.outputs?.ecrRepositoryUrl, '123456789012.dkr.ecr.eu-central-1.amazonaws.com/thyme');
+    for (let i = 0; i < 3; i++) {
+      const manifest = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        config: {
+          mediaType: 'application/vnd.docker.container.image.v1+json',
+          size: 1,
+          digest: `sha256:${String(i).repeat(64)}`,
+        },
+        layers: [
+          {
+            mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+            size: 1,
+            digest: `sha256:${String(i + 3).repeat(64)}`,
+          },
+        ],
+      });
+      await ecr.send(new PutImageCommand({ repositoryName: 'thyme', imageManifest: manifest, imageTag: `build-${i}` }));
+    }
+    const result = await tearDownRun(ctx, infra);
+    assert.equal(result.ecrImagesDeleted, 3);
+    const records = journalOf(ctx.runId);
+    const ecrAt = Date.parse(records.find((r) => r.type === 'action' && r.action === 'delete-ecr-images')?.t ?? '');
+    const destroyAt = Date.parse(records.find((r) => r.type === 'action' && r.action === 'tofu-destroy')?.t ?? '');
+    assert.ok(ecrAt <= destroyAt);
+    await assert.rejects(
+      ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['thyme'] })),
+      (err: unknown) => (err as Error).name === 'RepositoryNotFoundException',
+    );
   });
 });

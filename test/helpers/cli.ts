@@ -19,7 +19,7 @@ export function runCli(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[]; timeoutMs?: number } = {},
 ): CliResult {
-  const result = spawnSync(process.execPath, [...(options.nodeArgs ?? []), `${ROOT}/bin/${bin}.js`, ...args], {
+  const result = spawnSync(process.execPath, [...(options.nodeArgs ?? []), `${ROOT}/bin/${bin}`, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     encoding: 'utf8',

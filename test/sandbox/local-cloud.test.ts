@@ -232,7 +232,9 @@ describe('the local cloud', () => {
   });
 
   it("serves Koorde's per-variant series and each DHT pod's JSON /metrics from the cluster's state", async () => {
-    await core.createNamespace({ body: { metadata: { name: 'koorde-dht', labels: { 'bench.dev/variant': 'koorde' } } } });
+    await core.createNamespace({
+      body: { metadata: { name: 'koorde-dht', labels: { 'bench.dev/variant': 'koorde' } } },
+    });
     await apps.createNamespacedStatefulSet({
       namespace: 'koorde-dht',
       body: {
@@ -242,12 +244,17 @@ describe('the local cloud', () => {
           replicas: 3,
           podManagementPolicy: 'Parallel',
           selector: { matchLabels: { app: 'dht-node' } },
-          template: { metadata: { labels: { app: 'dht-node' } }, spec: { containers: [{ name: 'dht-node', image: 'x' }] } },
+          template: {
+            metadata: { labels: { app: 'dht-node' } },
+            spec: { containers: [{ name: 'dht-node', image: 'x' }] },
+          },
         },
       },
     });
     // As on any cluster, a bare Pod is refused until the namespace's default ServiceAccount exists.
-    await eventually('the default ServiceAccount exists', async () => core.readNamespacedServiceAccount({ name: 'default', namespace: 'koorde-dht' }));
+    await eventually('the default ServiceAccount exists', async () =>
+      core.readNamespacedServiceAccount({ name: 'default', namespace: 'koorde-dht' }),
+    );
     await core.createNamespacedPod({
       namespace: 'koorde-dht',
       body: {
@@ -267,7 +274,9 @@ describe('the local cloud', () => {
       'Prometheus has the request rate',
       async () => {
         const q = encodeURIComponent('sum(rate(dht_requests_total{variant="koorde"}[5s]))');
-        const body = (await (await fetch(`${sb.env.BENCH_PROMETHEUS_URL}/api/v1/query?query=${q}`)).json()) as { data: { result: { value: [number, string] }[] } };
+        const body = (await (await fetch(`${sb.env.BENCH_PROMETHEUS_URL}/api/v1/query?query=${q}`)).json()) as {
+          data: { result: { value: [number, string] }[] };
+        };
         const v = Number(body.data.result[0]?.value[1] ?? 0);
         return Math.abs(v - 50) < 5 ? v : undefined;
       },

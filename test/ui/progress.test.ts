@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
+import { stripVTControlCharacters } from 'node:util';
 import { EventBus } from '../../src/run/events.ts';
 import { withProgress } from '../../src/ui/progress.ts';
 
@@ -9,23 +10,26 @@ function capture(): { stream: NodeJS.WriteStream; text: () => string } {
   Object.assign(stream, { isTTY: true, columns: 120, rows: 40 });
   let text = '';
   (stream as unknown as PassThrough).on('data', (d: Buffer) => (text += d.toString()));
-  return { stream, text: () => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '') };
+  return { stream, text: () => stripVTControlCharacters(text) };
 }
 
 describe('live progress', () => {
   it('shows a listr2 task per phase: done, failed, or skipped when a later phase started', async () => {
     const events = new EventBus();
     const out = capture();
-    const result = await withProgress({ phases: ['provision', 'connect', 'teardown'], events, json: false, live: true, stream: out.stream }, async () => {
-      events.emit('info', 'provision', 'phase.start', 'tofu apply of infra/sandbox');
-      events.emit('info', 'provision', 'tofu.progress', 'tofu apply 2/4 terraform_data.cluster (3s)');
-      await new Promise((r) => setTimeout(r, 150));
-      events.emit('error', 'provision', 'phase.failed', 'tofu apply failed: quota exceeded');
-      events.emit('info', 'teardown', 'phase.start', 'tearing down run r1');
-      await new Promise((r) => setTimeout(r, 50));
-      events.emit('info', 'teardown', 'phase.end', 'nothing of the run is left');
-      return 42;
-    });
+    const result = await withProgress(
+      { phases: ['provision', 'connect', 'teardown'], events, json: false, live: true, stream: out.stream },
+      async () => {
+        events.emit('info', 'provision', 'phase.start', 'tofu apply of infra/sandbox');
+        events.emit('info', 'provision', 'tofu.progress', 'tofu apply 2/4 terraform_data.cluster (3s)');
+        await new Promise((r) => setTimeout(r, 150));
+        events.emit('error', 'provision', 'phase.failed', 'tofu apply failed: quota exceeded');
+        events.emit('info', 'teardown', 'phase.start', 'tearing down run r1');
+        await new Promise((r) => setTimeout(r, 50));
+        events.emit('info', 'teardown', 'phase.end', 'nothing of the run is left');
+        return 42;
+      },
+    );
     assert.equal(result, 42);
     const text = out.text();
     assert.match(text, /provision: tofu apply failed: quota exceeded|tofu apply failed: quota exceeded/);

@@ -26,10 +26,15 @@ describe('WorkloadSimulator: Thyme', () => {
   it("accepts Running generators' lines at 2,500/s each, when Thyme runs on their node and a nop-collector runs", () => {
     const sim = new WorkloadSimulator({ koordeLatencyFactor: 0.8, noise: 0 });
     const t0 = 1_000_000;
-    const gens = Array.from({ length: 20 }, (_, i) => pod('log-generator', 'n1', i, { args: ['--lines-per-second=2500'] }));
+    const gens = Array.from({ length: 20 }, (_, i) =>
+      pod('log-generator', 'n1', i, { args: ['--lines-per-second=2500'] }),
+    );
     sim.update([...gens, pod('thyme', 'n1', 0), pod('thyme', 'n2', 1), pod('nop-collector', 'n3', 0)], new Map(), t0);
     const text = sim.renderPrometheus(t0 + 10_000);
-    assert.equal(sample(text, 'otelcol_receiver_accepted_log_records_total', { service_name: 'nop-collector' }), 500_000);
+    assert.equal(
+      sample(text, 'otelcol_receiver_accepted_log_records_total', { service_name: 'nop-collector' }),
+      500_000,
+    );
     assert.equal(sample(text, 'otelcol_exporter_send_failed_log_records_total', { instance: 'n1' }), 0);
     // The hot node's collector works, the idle one barely.
     const hotCpu = sample(text, 'otelcol_process_cpu_seconds_total', { service_name: 'thyme', instance: 'n1' }) ?? 0;
@@ -40,7 +45,15 @@ describe('WorkloadSimulator: Thyme', () => {
 
   it('counts export failures while no nop-collector runs, and nothing from nodes without Thyme', () => {
     const sim = new WorkloadSimulator({ koordeLatencyFactor: 1, noise: 0 });
-    sim.update([pod('log-generator', 'n1', 0, { args: ['--lines-per-second=100'] }), pod('log-generator', 'n2', 1), pod('thyme', 'n1', 0)], new Map(), 0);
+    sim.update(
+      [
+        pod('log-generator', 'n1', 0, { args: ['--lines-per-second=100'] }),
+        pod('log-generator', 'n2', 1),
+        pod('thyme', 'n1', 0),
+      ],
+      new Map(),
+      0,
+    );
     const text = sim.renderPrometheus(5000);
     assert.equal(sample(text, 'otelcol_exporter_send_failed_log_records_total', { instance: 'n1' }), 500);
     assert.equal(sample(text, 'otelcol_exporter_send_failed_log_records_total', { instance: 'n2' }), undefined);
@@ -59,13 +72,29 @@ describe('WorkloadSimulator: Thyme', () => {
 describe('WorkloadSimulator: Koorde', () => {
   const ns = (variant: string) => new Map([[`${variant}-dht`, { 'bench.dev/variant': variant }]]);
   const ring = (variant: string, n: number): PodInfo[] => [
-    ...Array.from({ length: n }, (_, i) => ({ namespace: `${variant}-dht`, name: `dht-node-${i}`, node: 'n1', running: true, labels: { app: 'dht-node' }, args: [] })),
-    { namespace: `${variant}-dht`, name: 'cache-workload-x', node: 'n2', running: true, labels: { app: 'cache-workload' }, args: ['--rate=100', '--requests=10000'] },
+    ...Array.from({ length: n }, (_, i) => ({
+      namespace: `${variant}-dht`,
+      name: `dht-node-${i}`,
+      node: 'n1',
+      running: true,
+      labels: { app: 'dht-node' },
+      args: [],
+    })),
+    {
+      namespace: `${variant}-dht`,
+      name: 'cache-workload-x',
+      node: 'n2',
+      running: true,
+      labels: { app: 'cache-workload' },
+      args: ['--rate=100', '--requests=10000'],
+    },
   ];
 
   function p95(text: string, variant: string): number {
     const count = sample(text, 'dht_request_duration_seconds_count', { variant }) ?? 0;
-    const bucket = LATENCY_BUCKETS.find((b) => (sample(text, 'dht_request_duration_seconds_bucket', { variant, le: String(b) }) ?? 0) >= 0.95 * count);
+    const bucket = LATENCY_BUCKETS.find(
+      (b) => (sample(text, 'dht_request_duration_seconds_bucket', { variant, le: String(b) }) ?? 0) >= 0.95 * count,
+    );
     return bucket ?? Infinity;
   }
 
@@ -75,8 +104,13 @@ describe('WorkloadSimulator: Koorde', () => {
     const text = sim.renderPrometheus(60_000);
     assert.equal(sample(text, 'dht_requests_total', { variant: 'chord' }), 6000);
     assert.equal(sample(text, 'dht_requests_total', { variant: 'koorde' }), 6000);
-    assert.ok(p95(text, 'koorde') < p95(text, 'chord'), `koorde p95 ${p95(text, 'koorde')} < chord ${p95(text, 'chord')}`);
-    const mean = (v: string) => (sample(text, 'dht_request_duration_seconds_sum', { variant: v }) ?? 0) / (sample(text, 'dht_request_duration_seconds_count', { variant: v }) ?? 1);
+    assert.ok(
+      p95(text, 'koorde') < p95(text, 'chord'),
+      `koorde p95 ${p95(text, 'koorde')} < chord ${p95(text, 'chord')}`,
+    );
+    const mean = (v: string) =>
+      (sample(text, 'dht_request_duration_seconds_sum', { variant: v }) ?? 0) /
+      (sample(text, 'dht_request_duration_seconds_count', { variant: v }) ?? 1);
     assert.ok(Math.abs(mean('koorde') / mean('chord') - 0.5) < 0.05, `mean ratio ${mean('koorde') / mean('chord')}`);
     const later = sim.renderPrometheus(200_000);
     assert.equal(sample(later, 'dht_requests_total', { variant: 'chord' }), 10_000, 'capped at --requests');
@@ -86,8 +120,13 @@ describe('WorkloadSimulator: Koorde', () => {
     const sim = new WorkloadSimulator({ koordeLatencyFactor: 0.8 });
     sim.update([...ring('chord', 4), ...ring('koorde', 4)], new Map([...ns('chord'), ...ns('koorde')]), 0);
     sim.advance(30_000);
-    const koorde = sim.podMetrics('koorde-dht', 'dht-node-1', 30_000) as { routing: { stats: Record<string, number | string> }; cache: { hit_rate: number } };
-    const chord = sim.podMetrics('chord-dht', 'dht-node-1', 30_000) as { routing: { stats: Record<string, number | string> } };
+    const koorde = sim.podMetrics('koorde-dht', 'dht-node-1', 30_000) as {
+      routing: { stats: Record<string, number | string> };
+      cache: { hit_rate: number };
+    };
+    const chord = sim.podMetrics('chord-dht', 'dht-node-1', 30_000) as {
+      routing: { stats: Record<string, number | string> };
+    };
     assert.equal(koorde.routing.stats.protocol, 'koorde');
     assert.ok((koorde.routing.stats.de_bruijn_success as number) > 0);
     assert.ok(koorde.cache.hit_rate > 0 && koorde.cache.hit_rate < 1);

@@ -1,0 +1,260 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { createAwsResources } from '../../src/adapters/aws-resources.ts';
+import { readJournal, type JournalRecord } from '../../src/run/journal.ts';
+import { JOURNAL_FILE } from '../../src/run/run-dir.ts';
+import { sandboxBin } from '../harness/paths.ts';
+import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
+import { ROOT, runCli } from '../helpers/cli.ts';
+import { copySuite } from '../helpers/suite-fixture.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+describe('thyme-bench run on the local cloud', () => {
+  let sb: TestSandbox;
+  let env: NodeJS.ProcessEnv;
+  const runsDir = tempDir('bench-runs-');
+
+  before(async () => {
+    sb = await startTestSandbox({ lbDeletionDelaySeconds: 3 });
+    env = {
+      BENCH_SANDBOX_DIR: sb.dir,
+      BENCH_TOFU_BIN: sandboxBin('tofu'),
+      BENCH_RUNS_DIR: runsDir,
+      RAMPUP_MINUTES: '',
+      COOLDOWN_MINUTES: '',
+    };
+  });
+  after(async () => {
+    await sb?.stop();
+  });
+
+  const onlyRun = (): string => {
+    const runs = readdirSync(runsDir).sort();
+    return runs.at(-1) as string;
+  };
+  const journal = (runId: string): JournalRecord[] => readJournal(join(runsDir, runId, JOURNAL_FILE)).records;
+  /** Nothing of the run in moto (tagged resources, VPCs) or in the cluster (its namespaces). */
+  async function assertNothingLeft(runId: string): Promise<void> {
+    const owned = await createAwsResources('eu-central-1', sb.env as unknown as NodeJS.ProcessEnv).findOwned(runId);
+    assert.deepEqual(owned, []);
+    const ec2 = new EC2Client({
+      region: 'eu-central-1',
+      endpoint: sb.env.AWS_ENDPOINT_URL,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    const vpcs =
+      (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:bench.dev/run-id', Values: [runId] }] })))
+        .Vpcs ?? [];
+    assert.deepEqual(vpcs, []);
+    const core = sb.kc.makeApiClient(CoreV1Api);
+    await eventually(
+      "the run's namespaces are gone",
+      async () => (await core.listNamespace({ labelSelector: `bench.dev/run-id=${runId}` })).items.length === 0,
+      60_000,
+    );
+  }
+
+  it('provisions, deploys, verifies 20 co-located log generators, scales on plan, and tears down to nothing', async () => {
+    const r = runCli(
+      'thyme-bench',
+      ['run', '--target', 'sandbox', '--ramp', '20s', '--active', '40s', '--cooldown', '20s'],
+      { env, timeoutMs: 300_000 },
+    );
+    assert.equal(r.status, 0, r.stdout + r.stderr.slice(-3000));
+    const runId = onlyRun();
+    const records = journal(runId);
+    // Placement: all 20 generators on one kwok node, one Thyme pod per node.
+    const placement = records.find((x) => x.type === 'note' && x.message === 'placement');
+    const placements = (placement?.type === 'note' ? placement.data?.placements : []) as {
+      name: string;
+      ok: boolean;
+      detail: string;
+    }[];
+    assert.match(
+      placements.find((p) => p.name === 'log-generators-on-one-node')?.detail ?? '',
+      /^all 20 pods on ip-10-0-1\d-\d+\.eu-central-1\.compute\.internal$/,
+    );
+    assert.ok(placements.every((p) => p.ok));
+    // The ramp scales 4, 8, 12, 16, 20, each within a second of its planned time.
+    const scales = records.filter(
+      (x): x is Extract<JournalRecord, { type: 'action' }> => x.type === 'action' && x.action === 'scale',
+    );
+    assert.deepEqual(
+      scales.map((s) => [s.phase, s.data?.replicas]),
+      [
+        ['ramp', 4],
+        ['ramp', 8],
+        ['ramp', 12],
+        ['ramp', 16],
+        ['ramp', 20],
+        ['cooldown', 0],
+      ],
+    );
+    for (const s of scales)
+      assert.ok(
+        Math.abs(Date.parse(s.t) - Date.parse(String(s.data?.plannedAt))) <= 1000,
+        `${s.data?.replicas} at ${s.t}, planned ${s.data?.plannedAt}`,
+      );
+    const phaseTimes = (phase: string) => {
+      const start = records.find((x) => x.type === 'phase-start' && x.phase === phase)?.t as string;
+      const end = records.find((x) => x.type === 'phase-end' && x.phase === phase)?.t as string;
+      return (Date.parse(end) - Date.parse(start)) / 1000;
+    };
+    assert.ok(Math.abs(phaseTimes('ramp') - 20) <= 1, `ramp ${phaseTimes('ramp')}s`);
+    assert.ok(Math.abs(phaseTimes('active') - 40) <= 1, `active ${phaseTimes('active')}s`);
+    assert.ok(Math.abs(phaseTimes('cooldown') - 20) <= 1, `cooldown ${phaseTimes('cooldown')}s`);
+    assert.match(r.stdout, /ramp\s+20s\s+\S+\s+\S+\s+4 → 8 → 12 → 16 → 20/);
+    assert.equal(records.at(-1)?.type, 'run-end');
+    await assertNothingLeft(runId);
+    // No secret in what the run wrote or printed: the Grafana password exists only in the cluster.
+    const written = readdirSync(join(runsDir, runId, 'manifests'));
+    assert.ok(written.length > 0);
+    assert.doesNotMatch(r.stdout + r.stderr, /BEGIN (EC )?PRIVATE KEY|testing\b|k8s-aws-v1\./);
+  });
+
+  it("fails verify with the scheduler's reason when placement cannot be satisfied, and still tears down", async () => {
+    // 20 generators that each need 3 CPUs cannot share one 8-CPU node.
+    const suite = copySuite('thyme', (y) => y);
+    const gen = join(suite, 'base', 'log-generator.yaml');
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    writeFileSync(
+      gen,
+      readFileSync(gen, 'utf8')
+        .replace('requests: { cpu: 10m, memory: 32Mi }', 'requests: { cpu: "3", memory: 32Mi }')
+        .replace('limits: { cpu: 100m, memory: 64Mi }', 'limits: { cpu: "3", memory: 64Mi }'),
+    );
+    const r = runCli(
+      'bench',
+      ['run', suite, '--target', 'sandbox', '--ramp', '0', '--active', '10s', '--cooldown', '0'],
+      { env, timeoutMs: 300_000 },
+    );
+    assert.equal(r.status, 3, r.stdout + r.stderr.slice(-2000));
+    assert.match(
+      r.stderr,
+      /Error: Deployment thyme-benchmark\/log-generator: 1\d of 20 pods cannot be scheduled: .*(Insufficient cpu|didn't match pod affinity)/,
+    );
+    assert.match(r.stderr, /log-generator-[a-z0-9-]+@ip-10-0-1\d-\d+\.eu-central-1\.compute\.internal \(Running\)/);
+    const runId = onlyRun();
+    const records = journal(runId);
+    assert.ok(records.some((x) => x.type === 'phase-end' && x.phase === 'verify' && !x.ok));
+    assert.ok(records.some((x) => x.type === 'phase-end' && x.phase === 'teardown' && x.ok));
+    await assertNothingLeft(runId);
+  });
+
+  it('one Ctrl-C during the active phase tears down and exits 130', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin/thyme-bench'),
+        'run',
+        '--target',
+        'sandbox',
+        '--ramp',
+        '0',
+        '--active',
+        '120s',
+        '--cooldown',
+        '0',
+      ],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const runId = await eventually(
+      'the run appears',
+      async () =>
+        existsSync(runsDir)
+          ? readdirSync(runsDir).find(
+              (d) =>
+                !['', undefined].includes(d) && journal(d).some((x) => x.type === 'run-start' && x.pid === child.pid),
+            )
+          : undefined,
+      60_000,
+    );
+    await eventually(
+      'the active phase started',
+      async () => journal(runId).some((x) => x.type === 'phase-start' && x.phase === 'active'),
+      180_000,
+      250,
+    );
+    child.kill('SIGINT');
+    const code = await exited;
+    assert.equal(code, 130, stderr.slice(-2000));
+    assert.match(stderr, /Interrupt received: stopping and tearing down/);
+    const records = journal(runId);
+    const active = records.find((x) => x.type === 'phase-end' && x.phase === 'active');
+    assert.equal(active?.type === 'phase-end' && active.ok, false);
+    const end = records.at(-1);
+    assert.ok(end?.type === 'run-end' && end.status === 'interrupted' && end.exitCode === 130);
+    assert.ok(records.some((x) => x.type === 'phase-end' && x.phase === 'teardown' && x.ok));
+    await assertNothingLeft(runId);
+  });
+
+  it('koorde-bench run deploys both variants side by side, raises the workload rate in steps, and removes both NLBs', async () => {
+    const r = runCli(
+      'koorde-bench',
+      [
+        'run',
+        '--target',
+        'sandbox',
+        '--ramp',
+        '6s',
+        '--active',
+        '6s',
+        '--cooldown',
+        '3s',
+        '--set',
+        'nodes=5',
+        '--json',
+      ],
+      { env, timeoutMs: 300_000 },
+    );
+    assert.equal(r.status, 0, r.stderr.slice(-3000));
+    const result = JSON.parse(r.stdout) as {
+      runId: string;
+      loadBalancers: Record<string, string>;
+      phases: { phase: string; actions: { action: string; detail: { value?: number } }[] }[];
+    };
+    assert.deepEqual(Object.keys(result.loadBalancers).sort(), [
+      'chord-dht/dht-cache-http',
+      'koorde-dht/dht-cache-http',
+    ]);
+    const ramp = result.phases.find((p) => p.phase === 'ramp');
+    assert.deepEqual(
+      ramp?.actions.map((a) => a.detail.value),
+      [40, 70, 100],
+    );
+    assert.deepEqual(
+      result.phases.find((p) => p.phase === 'cooldown')?.actions.map((a) => a.action),
+      ['stop-workload'],
+    );
+    const records = journal(result.runId);
+    const jobs = records
+      .filter((x) => x.type === 'resource-created' && x.resource.objectKind === 'Job')
+      .map((x) => (x.type === 'resource-created' ? x.resource.id : ''));
+    assert.deepEqual(
+      jobs.sort(),
+      [
+        'Job chord-dht/cache-workload-1',
+        'Job chord-dht/cache-workload-2',
+        'Job chord-dht/cache-workload-3',
+        'Job koorde-dht/cache-workload-1',
+        'Job koorde-dht/cache-workload-2',
+        'Job koorde-dht/cache-workload-3',
+      ].sort(),
+    );
+    const gone = records.find((x) => x.type === 'note' && x.message === 'load balancers gone');
+    const destroy = records.find((x) => x.type === 'action' && x.action === 'tofu-destroy');
+    assert.ok(gone && destroy && Date.parse(gone.t) <= Date.parse(destroy.t), 'both NLBs gone before tofu destroy');
+    await assertNothingLeft(result.runId);
+  });
+});

@@ -1,7 +1,7 @@
-import { Args, Flags } from '@oclif/core';
-import { BenchCommand, parseAssignments, targetFlag } from '../cli/base-command.ts';
+import { Flags } from '@oclif/core';
+import { BenchCommand } from '../cli/base-command.ts';
+import { runInputFlags, runInputsFrom, suiteArg } from '../cli/run-flags.ts';
 import { planRun, type Plan } from '../engine/plan.ts';
-import type { TargetName } from '../suite/schema.ts';
 import { formatPlan } from '../ui/format.ts';
 
 export default class PlanCommand extends BenchCommand {
@@ -15,40 +15,15 @@ export default class PlanCommand extends BenchCommand {
     '<%= config.bin %> plan koorde --set nodes=8 --out ./rendered',
     '<%= config.bin %> plan ./my-suite',
   ];
-  static override args = {
-    suite: Args.string({
-      description: 'built-in suite name (thyme, koorde) or the directory of a suite.yaml',
-      required: true,
-    }),
-  };
+  static override args = { suite: suiteArg };
   static override flags = {
-    target: targetFlag,
-    ramp: Flags.string({ summary: "Ramp duration, e.g. 5m, 20s, 0 (default: the suite's)." }),
-    active: Flags.string({ summary: "Active duration, e.g. 30m (default: the suite's)." }),
-    cooldown: Flags.string({ summary: "Cool-down duration, e.g. 10m, 0 (default: the suite's)." }),
-    set: Flags.string({ summary: 'Set a suite parameter, name=value (repeatable).', multiple: true }),
-    image: Flags.string({ summary: 'Override an image, name=reference (repeatable).', multiple: true }),
-    nodes: Flags.integer({ summary: "Node count of the cluster's node group." }),
-    var: Flags.string({
-      summary:
-        "Set an OpenTofu variable of the target's module, name=value (repeatable), e.g. create_ecr_repository=true.",
-      multiple: true,
-    }),
+    ...runInputFlags,
     out: Flags.string({ summary: 'Write the rendered manifests to this directory.' }),
   };
 
   async run(): Promise<Plan> {
     const { args, flags } = await this.parse(PlanCommand);
-    const plan = planRun({
-      suite: args.suite,
-      target: flags.target as TargetName,
-      durations: { ramp: flags.ramp, active: flags.active, cooldown: flags.cooldown },
-      params: parseAssignments(flags.set, 'set'),
-      images: parseAssignments(flags.image, 'image'),
-      nodes: flags.nodes,
-      variables: parseAssignments(flags.var, 'var'),
-      outDir: flags.out,
-    });
+    const plan = planRun({ ...runInputsFrom(args.suite, flags), outDir: flags.out });
     if (!this.jsonEnabled()) this.log(formatPlan(plan));
     return plan;
   }

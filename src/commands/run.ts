@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { Args, Flags } from '@oclif/core';
-import { BenchCommand, parseAssignments, targetFlag } from '../cli/base-command.ts';
+import { Flags } from '@oclif/core';
+import { BenchCommand } from '../cli/base-command.ts';
+import { runInputFlags, runInputsFrom, suiteArg } from '../cli/run-flags.ts';
 import { handleInterrupts } from '../cli/interrupts.ts';
 import { cleanupCommand, runBenchmark, type RunResult } from '../engine/run.ts';
 import { EventBus } from '../run/events.ts';
 import { aliveResources, readJournal } from '../run/journal.ts';
 import { JOURNAL_FILE } from '../run/run-dir.ts';
-import type { TargetName } from '../suite/schema.ts';
 import { formatRunResult } from '../ui/format.ts';
 import { withProgress } from '../ui/progress.ts';
 
@@ -26,29 +26,10 @@ export default class RunCommand extends BenchCommand {
     '<%= config.bin %> run koorde --target sandbox --set nodes=8 --json',
     '<%= config.bin %> run thyme --target sandbox --keep',
   ];
-  static override args = {
-    suite: Args.string({
-      description: 'built-in suite name (thyme, koorde) or the directory of a suite.yaml',
-      required: true,
-    }),
-  };
+  static override args = { suite: suiteArg };
   static override flags = {
-    target: targetFlag,
+    ...runInputFlags,
     context: Flags.string({ summary: 'kubeconfig context of an existing cluster (target kube).' }),
-    ramp: Flags.string({ summary: "Ramp duration, e.g. 5m, 20s, 0 (default: the suite's, or RAMPUP_MINUTES)." }),
-    active: Flags.string({ summary: "Active duration, e.g. 30m (default: the suite's, or ACTIVE_MINUTES)." }),
-    cooldown: Flags.string({ summary: "Cool-down duration, e.g. 10m, 0 (default: the suite's, or COOLDOWN_MINUTES)." }),
-    set: Flags.string({ summary: 'Set a suite parameter, name=value (repeatable).', multiple: true }),
-    image: Flags.string({
-      summary: 'Override an image, name=reference (repeatable), e.g. an ECR copy.',
-      multiple: true,
-    }),
-    nodes: Flags.integer({ summary: "Node count of the cluster's node group." }),
-    var: Flags.string({
-      summary:
-        "Set an OpenTofu variable of the target's module, name=value (repeatable), e.g. create_ecr_repository=true.",
-      multiple: true,
-    }),
     keep: Flags.boolean({ summary: 'Leave everything running; print the command that removes it.' }),
     'runs-dir': Flags.string({ summary: 'Directory of run directories (default: BENCH_RUNS_DIR or .bench/runs).' }),
   };
@@ -71,15 +52,9 @@ export default class RunCommand extends BenchCommand {
     try {
       const result = await withProgress({ phases: RUN_PHASES, events, json: this.jsonEnabled() }, () =>
         runBenchmark({
-          suite: args.suite,
-          target: flags.target as TargetName,
+          ...runInputsFrom(args.suite, flags),
           context: flags.context,
           runsDir: flags['runs-dir'],
-          durations: { ramp: flags.ramp, active: flags.active, cooldown: flags.cooldown },
-          params: parseAssignments(flags.set, 'set'),
-          images: parseAssignments(flags.image, 'image'),
-          nodes: flags.nodes,
-          variables: parseAssignments(flags.var, 'var'),
           keep: flags.keep,
           events,
           signal: interrupts.signal,

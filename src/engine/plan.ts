@@ -1,31 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { UsageError } from '../errors.ts';
 import { PRICES } from '../plan/prices.ts';
 import { resolveModuleDir, typedVariables } from '../phases/provision.ts';
-import { loadSuite } from '../suite/load.ts';
-import { resolvePhaseDurations, type PhaseDurationFlags } from '../suite/phases.ts';
-import { countByKind, renderManifests, resolveParams, type RenderedObject } from '../suite/render.ts';
-import { PHASES, TARGETS, type PhaseName, type TargetName } from '../suite/schema.ts';
+import { countByKind, resolveParams, type RenderedObject } from '../suite/render.ts';
+import { checkRunInputs, type RunInputs } from './inputs.ts';
+import { PHASES, type PhaseName, type TargetName } from '../suite/schema.ts';
 
-/** What `bench plan` is asked for. */
-export interface PlanOptions {
-  suite: string;
-  target: TargetName;
-  durations?: PhaseDurationFlags;
-  /** `--set name=value` parameter overrides. */
-  params?: Record<string, string>;
-  /** `--image name=ref` overrides. */
-  images?: Record<string, string>;
-  /** Node count override (the node group's size). */
-  nodes?: number;
-  /** `--var name=value` OpenTofu variables of the target's module. */
-  variables?: Record<string, string>;
+/** What `bench plan` is asked for: the run's inputs, and where to write the manifests. */
+export interface PlanOptions extends RunInputs {
   /** Write the rendered manifests here. */
   outDir?: string;
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface TimelineStep {
@@ -79,35 +64,9 @@ const ESTIMATES: Record<
 
 /** Computes the plan of a run: validates everything a run would validate, and touches nothing. */
 export function planRun(options: PlanOptions): Plan {
-  if (!TARGETS.includes(options.target)) {
-    throw new UsageError('E_TARGET_UNKNOWN', `unknown target '${options.target}'`, {
-      fix: `use one of: ${TARGETS.join(', ')}`,
-    });
-  }
-  if (options.nodes !== undefined && (!Number.isInteger(options.nodes) || options.nodes < 1)) {
-    throw new UsageError('E_NODES', `--nodes ${options.nodes}: a cluster needs at least one node`, {
-      fix: 'give --nodes a whole number of 1 or more',
-    });
-  }
-  const loaded = loadSuite(options.suite, options.cwd);
+  const { loaded, durations, objects } = checkRunInputs(options);
   const { suite } = loaded;
-  const targetSpec = suite.targets[options.target];
-  if (!targetSpec) {
-    throw new UsageError(
-      'E_TARGET_UNSUPPORTED',
-      `suite ${suite.name} does not declare the target '${options.target}'`,
-      {
-        fix: `use one of: ${TARGETS.filter((t) => suite.targets[t]).join(', ')}`,
-      },
-    );
-  }
-  const durations = resolvePhaseDurations(suite, options.durations, options.env);
-  const objects = renderManifests(loaded, {
-    target: options.target,
-    runId: 'plan',
-    overrides: options.params ?? {},
-    images: options.images ?? {},
-  });
+  const targetSpec = suite.targets[options.target] as NonNullable<(typeof suite.targets)[TargetName]>;
   const params = resolveParams(suite, options.target, options.params);
 
   const tofu =

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { createAwsResources } from '../adapters/aws-resources.ts';
 import { createKubeCluster, type ClusterConnection } from '../adapters/kube-cluster.ts';
 import { createToolProbe } from '../adapters/tools.ts';
+import { checkRunInputs, type RunInputs } from './inputs.ts';
 import { createKubeWorkloads, type WorkloadRef } from '../adapters/kube-workloads.ts';
 import { deploy } from '../phases/deploy.ts';
 import { runLoadPhases, type PhaseTiming } from '../phases/load.ts';
 import { verify, type VerifyResult } from '../phases/verify.ts';
 import type { Tofu } from '../adapters/tofu.ts';
-import { BenchError, InfrastructureError, InterruptedError, toBenchError, UsageError } from '../errors.ts';
+import { BenchError, InfrastructureError, InterruptedError, toBenchError } from '../errors.ts';
 import { connect } from '../phases/connect.ts';
 import {
   provision,
@@ -25,32 +26,22 @@ import { EventBus } from '../run/events.ts';
 import { Journal } from '../run/journal.ts';
 import { createRunDir, JOURNAL_FILE, newRunId, resolveRunsRoot } from '../run/run-dir.ts';
 import { resolveTarget, type TargetSetup } from '../run/target.ts';
-import { loadSuite, type LoadedSuite } from '../suite/load.ts';
-import { resolvePhaseDurations, type PhaseDurationFlags, type PhaseDurations } from '../suite/phases.ts';
+import type { LoadedSuite } from '../suite/load.ts';
+import type { PhaseDurations } from '../suite/phases.ts';
 import { renderManifests, resolveParams } from '../suite/render.ts';
-import { TARGETS, type TargetName } from '../suite/schema.ts';
+import type { TargetName } from '../suite/schema.ts';
 
 /** What starting a run is asked for (the flags of `bench run`). */
-export interface RunOptions {
-  suite: string;
-  target: TargetName;
+export interface RunOptions extends RunInputs {
   /** kubeconfig context (target kube). */
   context?: string;
   runsDir?: string;
-  durations?: PhaseDurationFlags;
-  params?: Record<string, string>;
-  images?: Record<string, string>;
-  nodes?: number;
-  /** `--var name=value`: OpenTofu variables of the target's module. */
-  variables?: Record<string, string>;
   /** Skip teardown; the run's cleanup command is printed instead. */
   keep?: boolean;
   /** ELBv2 poll interval during teardown (default 5 s on AWS, 1 s on the local cloud). */
   lbPollMs?: number;
-  env?: NodeJS.ProcessEnv;
   events?: EventBus;
   signal?: AbortSignal;
-  cwd?: string;
 }
 
 /** What the journal's run-start record keeps so `bench cleanup` can finish a run alone. */
@@ -86,26 +77,8 @@ export interface RunContext {
  * run directory and writes the run-start record: bad input creates nothing.
  */
 export async function prepareRun(options: RunOptions): Promise<RunContext> {
-  if (!TARGETS.includes(options.target)) {
-    throw new UsageError('E_TARGET_UNKNOWN', `unknown target '${options.target}'`, {
-      fix: `use one of: ${TARGETS.join(', ')}`,
-    });
-  }
-  if (options.nodes !== undefined && (!Number.isInteger(options.nodes) || options.nodes < 1)) {
-    throw new UsageError('E_NODES', `--nodes ${options.nodes}: a cluster needs at least one node`, {
-      fix: 'give --nodes a whole number of 1 or more',
-    });
-  }
   const env = options.env ?? process.env;
-  const loaded = loadSuite(options.suite, options.cwd);
-  const durations = resolvePhaseDurations(loaded.suite, options.durations, env);
-  // Rendering validates every parameter and image override before anything exists.
-  renderManifests(loaded, {
-    target: options.target,
-    runId: 'validate',
-    overrides: options.params,
-    images: options.images,
-  });
+  const { loaded, durations } = checkRunInputs(options, 'validate');
   const setup = await resolveTarget(loaded.suite, options.target, { env, context: options.context });
   const binary = setup.target === 'kube' ? undefined : await findTofuBinary(setup);
 

@@ -19,6 +19,17 @@ export interface TofuPlan {
   variables: Record<string, unknown>;
 }
 
+/** The outputs every target module has (infra/aws and infra/sandbox alike), sorted. */
+export const MODULE_OUTPUTS = [
+  'cluster_certificate_authority_data',
+  'cluster_endpoint',
+  'cluster_name',
+  'ecr_repository_url',
+  'kubernetes_version',
+  'region',
+  'run_id',
+] as const;
+
 /** The module's outputs the rest of the run uses (the contract of infra/aws and infra/sandbox). */
 export interface ClusterOutputs {
   clusterName: string;

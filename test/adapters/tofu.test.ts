@@ -25,6 +25,7 @@ import { startMoto, type Moto } from '../harness/moto.ts';
 import { sandboxBin, sandboxBinDir } from '../harness/paths.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { MODULE_OUTPUTS } from '../../src/phases/provision.ts';
 
 const TOFU = sandboxBin('tofu');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'tofu');
@@ -353,15 +354,7 @@ describe('tofu adapter on infra/sandbox with moto', { timeout: 120_000 }, () => 
     assert.ok(last.elapsedSeconds > applied[0]!.elapsedSeconds, 'elapsed grows');
 
     const outputs = await tofu.output();
-    assert.deepEqual(Object.keys(outputs).sort(), [
-      'cluster_certificate_authority_data',
-      'cluster_endpoint',
-      'cluster_name',
-      'ecr_repository_url',
-      'kubernetes_version',
-      'region',
-      'run_id',
-    ]);
+    assert.deepEqual(Object.keys(outputs).sort(), [...MODULE_OUTPUTS]);
     assert.deepEqual(outputs.cluster_name, { value: CLUSTER, sensitive: false });
     assert.deepEqual(outputs.cluster_endpoint, { value: 'https://127.0.0.1:16443', sensitive: false });
     assert.deepEqual(outputs.cluster_certificate_authority_data, { value: CA_DATA, sensitive: true });

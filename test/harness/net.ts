@@ -1,18 +1,5 @@
-import { createServer } from 'node:net';
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+/** A TCP port on 127.0.0.1 that was free a moment ago (the tool's own helper). */
+export { pickFreePort as freePort } from '../../src/adapters/processes.ts';
 
 /** Polls an HTTP URL until it answers below 500, or fails at the deadline. */
 export async function waitForHttp(url: string, deadlineMs: number, init: RequestInit = {}): Promise<void> {

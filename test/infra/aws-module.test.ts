@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { sandboxBin } from '../harness/paths.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { MODULE_OUTPUTS } from '../../src/phases/provision.ts';
 
 // infra/aws cannot be applied here (no AWS, and `tofu init` cannot download the aws provider), so
 // it is held to its contract with infra/sandbox, which is applied in sandbox-module.test.ts, and
@@ -95,15 +96,7 @@ describe('infra/aws', () => {
 
   it('returns the outputs of infra/sandbox, with the CA data sensitive in both', () => {
     assert.deepEqual(names(aws, 'output'), names(sandbox, 'output'));
-    assert.deepEqual(names(aws, 'output'), [
-      'cluster_certificate_authority_data',
-      'cluster_endpoint',
-      'cluster_name',
-      'ecr_repository_url',
-      'kubernetes_version',
-      'region',
-      'run_id',
-    ]);
+    assert.deepEqual(names(aws, 'output'), [...MODULE_OUTPUTS]);
     for (const text of [aws, sandbox]) {
       assert.match(block(text, /output "cluster_certificate_authority_data"/), /sensitive\s*=\s*true/);
     }

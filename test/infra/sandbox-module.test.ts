@@ -21,6 +21,7 @@ import { sandboxBin, sandboxBinDir } from '../harness/paths.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { tofuFor, transcript, type Tofu, type TofuMessage } from './tofu.ts';
+import { MODULE_OUTPUTS } from '../../src/phases/provision.ts';
 
 const MODULE = join(ROOT, 'infra', 'sandbox');
 // The virtualenv test/harness/install.sh made for moto: its python has boto3.
@@ -272,15 +273,7 @@ describe('infra/sandbox on moto', { timeout: 240_000 }, () => {
     const output = tofu.run(['output', '-json']);
     assert.equal(output.status, 0, transcript(output));
     const outputs = JSON.parse(output.stdout) as Record<string, { value: unknown; sensitive: boolean }>;
-    assert.deepEqual(Object.keys(outputs).sort(), [
-      'cluster_certificate_authority_data',
-      'cluster_endpoint',
-      'cluster_name',
-      'ecr_repository_url',
-      'kubernetes_version',
-      'region',
-      'run_id',
-    ]);
+    assert.deepEqual(Object.keys(outputs).sort(), [...MODULE_OUTPUTS]);
     assert.equal(outputs.cluster_name?.value, CLUSTER);
     assert.equal(outputs.region?.value, REGION);
     assert.equal(outputs.cluster_endpoint?.value, 'https://127.0.0.1:16443');

@@ -90,6 +90,14 @@ export interface KubeRef {
   name: string;
 }
 
+/** Any other object the run applied (e.g. a ClusterRole), deleted by apiVersion and kind. */
+export interface KubeObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
 /** The cluster operations teardown needs, on our own types. */
 export interface KubeCluster {
   /** LoadBalancer Services and Ingresses labelled with the run id, in every namespace. */
@@ -98,6 +106,8 @@ export interface KubeCluster {
   listRunNamespaces(runId: string): Promise<KubeRef[]>;
   /** Deletes one object; an object already gone is fine. */
   deleteObject(ref: KubeRef): Promise<void>;
+  /** Deletes any object by apiVersion and kind; one already gone is fine. */
+  deleteAny(ref: KubeObjectRef): Promise<void>;
   /** Polls until none of the objects exists any more (finalizers cleared), with a deadline. */
   waitForObjectsGone(
     refs: KubeRef[],
@@ -157,6 +167,19 @@ export function createKubeCluster(connection: ClusterConnection): KubeCluster {
         else if (ref.kind === 'Ingress')
           await net.deleteNamespacedIngress({ name: ref.name, namespace: ref.namespace as string });
         else await core.deleteNamespace({ name: ref.name });
+      } catch (err) {
+        if (!notFound(err)) throw err;
+      }
+    },
+    async deleteAny(ref) {
+      const k8s = await import('@kubernetes/client-node');
+      const client = k8s.KubernetesObjectApi.makeApiClient(await connection.kubeConfig());
+      try {
+        await client.delete({
+          apiVersion: ref.apiVersion,
+          kind: ref.kind,
+          metadata: { name: ref.name, namespace: ref.namespace },
+        });
       } catch (err) {
         if (!notFound(err)) throw err;
       }

@@ -20,10 +20,10 @@ import {
   type ClusterOutputs,
   type TofuPlan,
 } from '../phases/provision.ts';
-import { teardown, type TeardownResult } from '../phases/teardown.ts';
+import { recordedKubeObjects, teardown, type TeardownResult } from '../phases/teardown.ts';
 import { sandboxBinDir } from '../sandbox/layout.ts';
 import { EventBus } from '../run/events.ts';
-import { Journal } from '../run/journal.ts';
+import { Journal, readJournal } from '../run/journal.ts';
 import { createRunDir, JOURNAL_FILE, newRunId, resolveRunsRoot } from '../run/run-dir.ts';
 import { resolveTarget, type TargetSetup } from '../run/target.ts';
 import type { LoadedSuite } from '../suite/load.ts';
@@ -197,7 +197,8 @@ export async function tearDownRun(
     aws: region && ctx.setup.target !== 'kube' ? createAwsResources(region, ctx.setup.env) : undefined,
     tofu: tofu && ctx.tofuPlan ? { tofu, variables: ctx.tofuPlan.variables, workDir: ctx.tofuPlan.workDir } : undefined,
     ecrRepositories: ctx.record.ecrRepositories,
-    recorded: [],
+    // What deploy and the load phases journaled as applied, and not removed since.
+    recorded: recordedKubeObjects(readJournal(ctx.journal.path).records),
     deadlineMs: ctx.record.teardownDeadlineMs,
     pollMs: ctx.record.lbPollMs,
     signal,

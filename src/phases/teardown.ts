@@ -113,6 +113,29 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
         }
         emit('teardown.kube.namespaces', `deleting namespaces ${namespaces.map((n) => n.name).join(', ')}`);
       }
+      // Cluster-wide objects the run applied (e.g. a ClusterRole) live outside its namespaces.
+      const clusterScoped = input.recorded.filter(
+        (r) => r.kind === 'kube-object' && r.namespace === undefined && r.objectKind !== 'Namespace',
+      );
+      for (const r of clusterScoped) {
+        await input.kube.deleteAny({
+          apiVersion: String(r.apiVersion ?? 'v1'),
+          kind: String(r.objectKind),
+          name: String(r.name),
+        });
+        result.deletedKubeObjects.push(r.id);
+        journal.append({ type: 'resource-deleted', resource: r });
+      }
+      if (input.target !== 'aws' && namespaces.length > 0) {
+        // The cluster outlives the run (an existing cluster, the local cloud): wait until its
+        // namespaces are really gone, so the next run does not meet them terminating.
+        await input.kube.waitForObjectsGone(namespaces, {
+          deadlineMs: input.deadlineMs,
+          pollMs: 1000,
+          signal: input.signal,
+        });
+        emit('teardown.kube.namespaces.gone', `namespaces ${namespaces.map((n) => n.name).join(', ')} are gone`);
+      }
       for (const ref of [...lbs, ...namespaces])
         journal.append({ type: 'resource-deleted', resource: kubeResource(ref) });
     } else if (input.target !== 'kube') {

@@ -114,9 +114,10 @@ async function failIfUnschedulable(input: VerifyInput, w: WorkloadRef, key: stri
   );
   if (stuck.length === 0) return;
   const events = await input.kube.schedulingEvents(w.namespace, stuck[0]?.name ?? '');
+  const unschedulable = pods.filter((p) => p.unschedulable);
   throw new InfrastructureError(
     'E_UNSCHEDULABLE',
-    `${key}: ${stuck.length} of ${pods.length} pods cannot be scheduled: ${events.at(-1) ?? stuck[0]?.unschedulable}\n  ${describePods(pods)}`,
+    `${key}: ${unschedulable.length} of ${pods.length} pods cannot be scheduled: ${events.at(-1) ?? stuck[0]?.unschedulable}\n  ${describePods(pods)}`,
     {
       fix: "the cluster cannot place these pods as the suite requires (see the scheduler's reason); give the node group larger or more nodes, or relax the affinity",
       data: { workload: key, pods },

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { createAwsResources } from '../../src/adapters/aws-resources.ts';
 import { readJournal, type JournalRecord } from '../../src/run/journal.ts';
@@ -56,6 +56,13 @@ describe('thyme-bench run on the local cloud', () => {
       "the run's namespaces are gone",
       async () => (await core.listNamespace({ labelSelector: `bench.dev/run-id=${runId}` })).items.length === 0,
       60_000,
+    );
+    // Cluster-wide objects it applied too (Thyme's ClusterRole and binding).
+    const rbac = sb.kc.makeApiClient(RbacAuthorizationV1Api);
+    const roles = (await rbac.listClusterRole({ labelSelector: `bench.dev/run-id=${runId}` })).items;
+    assert.deepEqual(
+      roles.map((r) => r.metadata?.name),
+      [],
     );
   }
 

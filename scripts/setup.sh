@@ -10,5 +10,11 @@ echo "bench setup: node $(node --version) ($(command -v node))"
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
 bash test/harness/install.sh
+# Headless Chromium (Debian's) opens report.html in the tests, as a person would.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "bench setup: installing Debian's chromium (for the report tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get install -y --no-install-recommends chromium || { apt-get update && apt-get install -y --no-install-recommends chromium; }; } >/dev/null
+fi
 echo "bench setup: done. Run the tests with: bash scripts/test.sh"
 echo "bench setup: to use bench from this shell: source scripts/node-env.sh && export PATH=\"$PWD/bin:\$PATH\""

@@ -24,6 +24,10 @@ export abstract class BenchCommand extends Command {
     }
     this.logToStderr(`Error: ${error.message}`);
     if (error.fix) this.logToStderr(`  fix: ${error.fix}`);
+    // A run or report that failed after writing its report still says where it is.
+    const files = (error.data?.files ?? (error.data?.result as { report?: unknown } | undefined)?.report) as
+      { md?: string } | undefined;
+    if (files?.md) this.logToStderr(`  report: ${files.md}`);
     if (error.exitCode === ExitCode.internal && process.env.DEBUG) this.logToStderr(String(err.stack));
   }
 }

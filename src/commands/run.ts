@@ -11,7 +11,18 @@ import { formatRunResult } from '../ui/format.ts';
 import { withProgress } from '../ui/progress.ts';
 
 /** The lifecycle steps, in order, as the live view shows them. */
-const RUN_PHASES = ['provision', 'connect', 'deploy', 'verify', 'ramp', 'active', 'cooldown', 'teardown'];
+const RUN_PHASES = [
+  'provision',
+  'connect',
+  'deploy',
+  'verify',
+  'ramp',
+  'active',
+  'cooldown',
+  'collect',
+  'report',
+  'teardown',
+];
 
 export default class RunCommand extends BenchCommand {
   static override summary =
@@ -31,6 +42,10 @@ export default class RunCommand extends BenchCommand {
     ...runInputFlags,
     context: Flags.string({ summary: 'kubeconfig context of an existing cluster (target kube).' }),
     keep: Flags.boolean({ summary: 'Leave everything running; print the command that removes it.' }),
+    'prometheus-url': Flags.string({
+      summary: "Read metrics from this Prometheus-compatible endpoint (e.g. a Thanos Querier) instead of the suite's.",
+    }),
+    junit: Flags.boolean({ summary: 'Also write junit.xml: one test case per gate, for CI.' }),
     'runs-dir': Flags.string({ summary: 'Directory of run directories (default: BENCH_RUNS_DIR or .bench/runs).' }),
   };
 
@@ -56,6 +71,8 @@ export default class RunCommand extends BenchCommand {
           context: flags.context,
           runsDir: flags['runs-dir'],
           keep: flags.keep,
+          prometheusUrl: flags['prometheus-url'],
+          junit: flags.junit,
           events,
           signal: interrupts.signal,
         }),

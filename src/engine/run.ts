@@ -4,6 +4,18 @@ import { createAwsResources } from '../adapters/aws-resources.ts';
 import { createKubeCluster, type ClusterConnection } from '../adapters/kube-cluster.ts';
 import { createToolProbe } from '../adapters/tools.ts';
 import { checkRunInputs, type RunInputs } from './inputs.ts';
+import {
+  prometheusClient,
+  prometheusFor,
+  prometheusStep,
+  reportRun,
+  runWindow,
+  type PrometheusRecord,
+} from './report.ts';
+import { collect } from '../phases/collect.ts';
+import { beginPhase } from '../phases/record.ts';
+import type { WrittenReports } from '../report/write.ts';
+import { PHASES } from '../suite/schema.ts';
 import { createKubeWorkloads, type WorkloadRef } from '../adapters/kube-workloads.ts';
 import { deploy } from '../phases/deploy.ts';
 import { runLoadPhases, type PhaseTiming } from '../phases/load.ts';
@@ -40,6 +52,10 @@ export interface RunOptions extends RunInputs {
   keep?: boolean;
   /** ELBv2 poll interval during teardown (default 5 s on AWS, 1 s on the local cloud). */
   lbPollMs?: number;
+  /** Any Prometheus-compatible endpoint instead of the suite's (e.g. a Thanos Querier). */
+  prometheusUrl?: string;
+  /** Also write junit.xml (one test case per gate). */
+  junit?: boolean;
   events?: EventBus;
   signal?: AbortSignal;
 }
@@ -56,6 +72,8 @@ export interface RunRecordOptions {
   lbPollMs: number;
   teardownDeadlineMs: number;
   keep: boolean;
+  /** Where the run reads its metrics; undefined when it has no Prometheus. */
+  prometheus: PrometheusRecord | undefined;
 }
 
 /** A run in progress: its identity, directory, journal and resolved target. */
@@ -118,6 +136,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
     lbPollMs: options.lbPollMs ?? (options.target === 'aws' ? 5000 : 1000),
     teardownDeadlineMs: loaded.suite.teardown.deadline * 1000,
     keep: options.keep ?? false,
+    prometheus: prometheusFor(loaded.suite, options.target, setup.sandbox?.prometheusUrl, options.prometheusUrl),
   };
   journal.append({
     type: 'run-start',
@@ -224,6 +243,8 @@ export interface RunResult {
   teardown: TeardownResult | undefined;
   /** Set when --keep left everything running: the command that removes it later. */
   cleanupCommand: string | undefined;
+  /** The report files (written before teardown), when the phases ran. */
+  report: WrittenReports | undefined;
   error: { code: string; message: string } | undefined;
 }
 
@@ -250,6 +271,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     loadBalancers: {},
     teardown: undefined,
     cleanupCommand: undefined,
+    report: undefined,
     error: undefined,
   };
   const infra: Partial<Infrastructure> = {};
@@ -318,6 +340,20 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   } catch (err) {
     failure = err;
     result.status = err instanceof InterruptedError || ctx.signal?.aborted ? 'interrupted' : 'failed';
+  }
+  // Collect and report before teardown, while the cluster (and its Prometheus) still exists;
+  // an interrupted run goes straight to teardown.
+  if (result.phases.length === PHASES.length && result.status !== 'interrupted') {
+    try {
+      result.report = await collectAndReport(ctx, infra, options, result.status);
+    } catch (err) {
+      result.report = (err as BenchError).data?.files as WrittenReports | undefined;
+      result.status = 'failed';
+      failure ??= err;
+    }
+  }
+  if (failure) {
+    const err = failure;
     result.error = { code: (err as BenchError).code ?? 'E_INTERNAL', message: (err as Error).message };
     ctx.journal.append({ type: 'error', phase: 'run', code: result.error.code, message: result.error.message });
   }
@@ -363,4 +399,49 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     throw new BenchError(e.kind, e.code, e.message, { fix: e.fix, data: { ...e.data, result } });
   }
   return result;
+}
+
+/** Fetches the run's metrics (raw data first), then writes report.md, report.html and summary.json. */
+async function collectAndReport(
+  ctx: RunContext,
+  infra: Partial<Infrastructure>,
+  options: RunOptions,
+  status: string,
+): Promise<WrittenReports> {
+  const { records } = readJournal(ctx.journal.path);
+  const window = runWindow(records);
+  if (window) {
+    await collect({
+      suite: ctx.loaded.suite,
+      runDir: ctx.runDir,
+      prometheus: prometheusClient(ctx.record.prometheus, infra.connection),
+      // A little margin: the first and last scrapes around the phases.
+      start: new Date(window.start.getTime() - 5000),
+      end: new Date(window.end.getTime() + 5000),
+      stepSeconds: prometheusStep(ctx.loaded.suite, ctx.setup.target),
+      params: resolveParams(ctx.loaded.suite, ctx.setup.target, options.params),
+      journal: ctx.journal,
+      events: ctx.events,
+      signal: ctx.signal,
+    });
+  }
+  const phase = beginPhase(ctx.journal, ctx.events, 'report', 'writing the report');
+  try {
+    const { files } = await reportRun({
+      runId: ctx.runId,
+      runsDir: options.runsDir,
+      env: options.env,
+      junit: options.junit,
+      status,
+      recollect: false,
+      events: ctx.events,
+    });
+    phase.done(`report: ${files.md}`);
+    return files;
+  } catch (err) {
+    const files = (err as BenchError).data?.files as WrittenReports | undefined;
+    if (files) phase.done(`report (with problems): ${files.md}`);
+    else phase.failed(err);
+    throw err;
+  }
 }

@@ -148,7 +148,8 @@ function planActions(
     };
     const to = numberOf(s.to, input.params, where) as number;
     const from = numberOf(s.from, input.params, where) ?? to;
-    for (let k = 1; k <= s.steps; k++) {
+    // A ramp of 0 s goes straight to full load: no steps on the way.
+    for (let k = seconds === 0 ? s.steps : 1; k <= s.steps; k++) {
       const replicas = Math.round(from + ((to - from) * k) / s.steps);
       actions.push({
         offsetSeconds: ((k - 1) * seconds) / s.steps,
@@ -162,7 +163,7 @@ function planActions(
     const r = load.rate;
     const to = numberOf(r.to, input.params, where) as number;
     const from = numberOf(r.from, input.params, where) ?? to;
-    for (let k = 1; k <= r.steps; k++) {
+    for (let k = seconds === 0 ? r.steps : 1; k <= r.steps; k++) {
       const value = Math.round((from + ((to - from) * k) / r.steps) * 1000) / 1000;
       actions.push({
         offsetSeconds: ((k - 1) * seconds) / r.steps,

@@ -59,6 +59,8 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
   const emit = (code: string, message: string, data?: Record<string, unknown>) =>
     events.emit('info', PHASE, code, message, data);
   const phase = beginPhase(journal, events, PHASE, `tearing down run ${runId}`);
+  // Namespaces to see gone before the end, on clusters that outlive the run.
+  const terminating: KubeRef[] = [];
   const result: TeardownResult = {
     deletedKubeObjects: [],
     loadBalancersWaitedMs: 0,
@@ -126,16 +128,7 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
         result.deletedKubeObjects.push(r.id);
         journal.append({ type: 'resource-deleted', resource: r });
       }
-      if (input.target !== 'aws' && namespaces.length > 0) {
-        // The cluster outlives the run (an existing cluster, the local cloud): wait until its
-        // namespaces are really gone, so the next run does not meet them terminating.
-        await input.kube.waitForObjectsGone(namespaces, {
-          deadlineMs: input.deadlineMs,
-          pollMs: 1000,
-          signal: input.signal,
-        });
-        emit('teardown.kube.namespaces.gone', `namespaces ${namespaces.map((n) => n.name).join(', ')} are gone`);
-      }
+      if (input.target !== 'aws') terminating.push(...namespaces);
       for (const ref of [...lbs, ...namespaces])
         journal.append({ type: 'resource-deleted', resource: kubeResource(ref) });
     } else if (input.target !== 'kube') {
@@ -185,6 +178,18 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
         result.ecrImagesDeleted += n;
         emit('teardown.ecr', `deleted ${n} image(s) from ECR repository ${repository}`);
       }
+    }
+
+    // The cluster outlives the run (an existing cluster, the local cloud): its namespaces must
+    // really be gone, so the next run does not meet them terminating. Waited for after the load
+    // balancers, which the namespaces' deletion waits for anyway.
+    if (input.kube && terminating.length > 0) {
+      await input.kube.waitForObjectsGone(terminating, {
+        deadlineMs: input.deadlineMs,
+        pollMs: 1000,
+        signal: input.signal,
+      });
+      emit('teardown.kube.namespaces.gone', `namespaces ${terminating.map((n) => n.name).join(', ')} are gone`);
     }
 
     // 4. tofu destroy, retried while AWS still reports a dependency (ENIs linger after an NLB).

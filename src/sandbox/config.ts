@@ -72,6 +72,9 @@ export function writePrometheusConfig(path: string, agentPort: number): void {
       {
         job_name: 'bench-sandbox-simulator',
         scrape_interval: '1s',
+        // The simulated collectors' own `instance` (their node) must win over the scrape
+        // target's, as the labels the real collectors push over OTLP do.
+        honor_labels: true,
         static_configs: [{ targets: [`127.0.0.1:${agentPort}`] }],
       },
     ],

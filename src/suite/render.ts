@@ -137,6 +137,11 @@ function lookup(context: Record<string, unknown>, name: string, where: string): 
   return value;
 }
 
+/** A metric's PromQL with the run's parameters in it (e.g. the rate window `${rateWindow}`). */
+export function resolveQuery(query: string, params: ParamValues): string {
+  return String(interpolate(query, params, 'metrics'));
+}
+
 /** Renders every manifest the suite deploys on a target, with overlays, patches and labels applied. */
 export function renderManifests(loaded: LoadedSuite, options: RenderOptions): RenderedObject[] {
   const { suite } = loaded;

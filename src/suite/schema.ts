@@ -228,6 +228,16 @@ export const suiteSchema = z
         placement: z.array(placement).default([]),
       })
       .default({ timeout: 600, placement: [] }),
+    /** Where the suite's Prometheus runs in the cluster (reached through the API server's proxy). */
+    prometheus: z
+      .strictObject({
+        namespace: z.string().min(1),
+        service: z.string().min(1),
+        port: z.union([z.int().positive(), z.string().min(1)]),
+        /** Query resolution; the scrape interval is a good choice. */
+        step: duration.default(15),
+      })
+      .optional(),
     metrics: z.array(metric).min(1),
     gates: z.array(gate).default([]),
     teardown: z

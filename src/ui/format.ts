@@ -218,6 +218,7 @@ export function formatRunResult(result: RunResult): string {
       `Torn down: nothing tagged with the run id is left (load balancers gone after ${(result.teardown.loadBalancersWaitedMs / 1000).toFixed(1)}s).`,
     );
   if (result.cleanupCommand) lines.push(`Left running (--keep). Remove it with: ${result.cleanupCommand}`);
+  if (result.report) lines.push(`Report: ${result.report.md} (also ${result.report.html}, ${result.report.json})`);
   lines.push(`Journal and rendered manifests: ${result.runDir}`);
   return lines.join('\n');
 }

@@ -17,3 +17,7 @@ export function copySuite(name: 'thyme' | 'koorde', edit?: (yaml: string) => str
   }
   return dir;
 }
+
+/** How the built-in Thyme suite's manifests section begins: tests put their own overlays there. */
+export const THYME_MANIFESTS_HEAD =
+  'manifests:\n  overlays:\n    sandbox:\n      params:\n        rateWindow: 5s\n  base:';

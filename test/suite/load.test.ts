@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SuiteError, UsageError } from '../../src/errors.ts';
 import { listBuiltInSuites, loadSuite } from '../../src/suite/load.ts';
-import { copySuite } from '../helpers/suite-fixture.ts';
+import { resolveParams, resolveQuery } from '../../src/suite/render.ts';
+import { copySuite, THYME_MANIFESTS_HEAD } from '../helpers/suite-fixture.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 function suiteIssues(err: unknown): { path: string; line: number | undefined; message: string }[] {
@@ -37,7 +38,14 @@ describe('built-in suites', () => {
       [suite.phases.ramp.duration, suite.phases.active.duration, suite.phases.cooldown.duration],
       [300, 1800, 600],
     );
-    const queries = suite.metrics.map((m) => m.query ?? '');
+    // On AWS the queries are the seed's, with 1m rate windows (the local cloud uses 5s).
+    const awsParams = resolveParams(suite, 'aws');
+    const queries = suite.metrics.map((m) => resolveQuery(m.query ?? '', awsParams));
+    assert.ok(
+      suite.metrics.every(
+        (m) => m.query === undefined || !resolveQuery(m.query, resolveParams(suite, 'sandbox')).includes('[1m]'),
+      ),
+    );
     assert.ok(
       queries.some((q) =>
         q.includes('rate(otelcol_receiver_accepted_log_records_total{service_name="nop-collector"}[1m])'),
@@ -118,7 +126,7 @@ describe('loadSuite errors', () => {
       /'thruput', which is not declared/,
     );
     const param = copySuite('thyme', (y) =>
-      y.replace('manifests:\n  base:', 'manifests:\n  overlays:\n    aws:\n      params: { logGenertors: 5 }\n  base:'),
+      y.replace(THYME_MANIFESTS_HEAD, 'manifests:\n  overlays:\n    aws:\n      params: { logGenertors: 5 }\n  base:'),
     );
     const paramIssues = suiteIssues(catchError(() => loadSuite(param)));
     assert.match(

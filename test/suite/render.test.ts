@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { SuiteError, UsageError } from '../../src/errors.ts';
 import { loadSuite } from '../../src/suite/load.ts';
 import { interpolate, LB_TAGS_ANNOTATION, renderManifests, RUN_ID_LABEL } from '../../src/suite/render.ts';
-import { copySuite } from '../helpers/suite-fixture.ts';
+import { copySuite, THYME_MANIFESTS_HEAD } from '../helpers/suite-fixture.ts';
 
 const find = (objects: ReturnType<typeof renderManifests>, kind: string, name: string, namespace?: string) =>
   objects.find(
@@ -112,12 +112,12 @@ describe('renderManifests', () => {
   it('applies merge and JSON patches of the target overlay', () => {
     const dir = copySuite('thyme', (y) =>
       y.replace(
-        'manifests:\n  base:',
+        THYME_MANIFESTS_HEAD,
         [
           'manifests:',
           '  overlays:',
           '    sandbox:',
-          '      params: { nopCollectorReplicas: 1 }',
+          '      params: { nopCollectorReplicas: 1, rateWindow: 5s }',
           '      patches:',
           '        - target: { kind: Deployment, name: lgtm, namespace: lgtm }',
           '          merge: { spec: { template: { spec: { nodeSelector: { role: observability } } } } }',
@@ -153,7 +153,7 @@ describe('renderManifests', () => {
   it('refuses a patch that matches nothing and a manifest that is missing', () => {
     const dir = copySuite('thyme', (y) =>
       y.replace(
-        'manifests:\n  base:',
+        THYME_MANIFESTS_HEAD,
         'manifests:\n  overlays:\n    aws:\n      patches:\n        - target: { kind: Deployment, name: nope }\n          merge: { spec: {} }\n  base:',
       ),
     );

@@ -119,7 +119,9 @@ export class WorkloadSimulator {
     let acceptedRate = 0;
     for (const node of thymeNodes) {
       const rate = produced.get(node) ?? 0;
-      const jitter = Math.max(0.95, 1 + this.#opts.noise * this.#gauss());
+      // A rate-limited generator catches up when it falls behind: it never delivers less than
+      // its configured rate over time, only a little more at times.
+      const jitter = 1 + this.#opts.noise * Math.abs(this.#gauss());
       this.#thymeReceived.set(node, (this.#thymeReceived.get(node) ?? 0) + rate * dt * jitter);
       if (nop > 0) acceptedRate += rate * jitter;
       else this.#failed.set(node, (this.#failed.get(node) ?? 0) + rate * dt * jitter);

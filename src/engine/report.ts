@@ -1,0 +1,236 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { connectKubeconfig, type ClusterConnection } from '../adapters/kube-cluster.ts';
+import { createPrometheusClient, type PrometheusClient } from '../adapters/prometheus.ts';
+import { GateError, InfrastructureError, UsageError } from '../errors.ts';
+import { collect } from '../phases/collect.ts';
+import { compareRuns, writeCompareReports, type CompareReport, type WrittenCompare } from '../report/compare.ts';
+import { buildReport, gateFailure, type RunReport } from '../report/model.ts';
+import { phaseWindows, readRawMetrics } from '../report/raw.ts';
+import { writeReports, type WrittenReports } from '../report/write.ts';
+import { EventBus } from '../run/events.ts';
+import { Journal, readJournal, type JournalRecord } from '../run/journal.ts';
+import { isRunId, JOURNAL_FILE, resolveRunsRoot } from '../run/run-dir.ts';
+import { loadSuite, type LoadedSuite } from '../suite/load.ts';
+import { resolveParams } from '../suite/render.ts';
+import type { Suite, TargetName } from '../suite/schema.ts';
+import type { RunRecordOptions } from './run.ts';
+
+/** How a run reaches its Prometheus, as recorded in its journal. */
+export type PrometheusRecord =
+  { kind: 'url'; url: string } | { kind: 'kube-proxy'; namespace: string; service: string; port: number | string };
+
+/** The Prometheus of a run: --prometheus-url, else the local cloud's, else the suite's in the cluster. */
+export function prometheusFor(
+  suite: Suite,
+  target: string,
+  sandboxUrl: string | undefined,
+  flagUrl: string | undefined,
+): PrometheusRecord | undefined {
+  if (flagUrl) return { kind: 'url', url: flagUrl };
+  // kube-apiserver refuses to proxy to loopback, so the local cloud's Prometheus is reached directly.
+  if (target === 'sandbox' && sandboxUrl) return { kind: 'url', url: sandboxUrl };
+  if (suite.prometheus)
+    return {
+      kind: 'kube-proxy',
+      namespace: suite.prometheus.namespace,
+      service: suite.prometheus.service,
+      port: suite.prometheus.port,
+    };
+  return undefined;
+}
+
+/** The query step: the local cloud scrapes every second; elsewhere the suite's step. */
+export function prometheusStep(suite: Suite, target: string): number {
+  return target === 'sandbox' ? 1 : (suite.prometheus?.step ?? 15);
+}
+
+/** Builds a client for a recorded endpoint (a kube-proxy one needs the cluster connection). */
+export function prometheusClient(
+  record: PrometheusRecord | undefined,
+  connection: ClusterConnection | undefined,
+): PrometheusClient | undefined {
+  if (!record) return undefined;
+  if (record.kind === 'url') return createPrometheusClient({ kind: 'url', url: record.url });
+  if (!connection) return undefined;
+  return createPrometheusClient({
+    kind: 'kube-proxy',
+    connection,
+    namespace: record.namespace,
+    service: record.service,
+    port: record.port,
+  });
+}
+
+/** The run window to collect: from the first phase's start to the last phase's end. */
+export function runWindow(records: JournalRecord[]): { start: Date; end: Date } | undefined {
+  const windows = phaseWindows(records);
+  if (windows.length === 0) return undefined;
+  return { start: new Date(windows[0]?.start as string), end: new Date(windows.at(-1)?.end as string) };
+}
+
+export interface RunReportResult {
+  runId: string;
+  files: WrittenReports;
+  report: RunReport;
+  /** Metrics fetched again because the run could not fetch them. */
+  recollected: string[];
+}
+
+/**
+ * Builds and writes the report of one run from its stored raw data and journal. Metrics the run
+ * could not fetch are fetched again first when its Prometheus answers now. A report with missing
+ * data fails with exit 3, a failed gate with exit 4 — after the files are written.
+ */
+export async function reportRun(options: {
+  runId: string;
+  runsDir?: string;
+  env?: NodeJS.ProcessEnv;
+  prometheusUrl?: string;
+  junit?: boolean;
+  events?: EventBus;
+  /** The run's status when it is reported before its end (by `bench run`). */
+  status?: string;
+  /** Fetch metrics the run could not fetch (default true; `bench run` has just tried). */
+  recollect?: boolean;
+}): Promise<RunReportResult> {
+  const env = options.env ?? process.env;
+  const runDir = join(resolveRunsRoot(options.runsDir, env), options.runId);
+  if (!isRunId(options.runId) || !existsSync(join(runDir, JOURNAL_FILE))) {
+    throw new UsageError('E_RUN_UNKNOWN', `no run '${options.runId}' in ${resolveRunsRoot(options.runsDir, env)}`, {
+      fix: '`bench list` shows the runs; --runs-dir names another runs directory',
+    });
+  }
+  const events = options.events ?? new EventBus();
+  const { records } = readJournal(join(runDir, JOURNAL_FILE));
+  const start = records.find((r): r is Extract<JournalRecord, { type: 'run-start' }> => r.type === 'run-start');
+  if (!start)
+    throw new UsageError('E_RUN_NO_START', `the journal of ${options.runId} has no run-start record`, {
+      fix: 'this run never started; there is nothing to report',
+    });
+  const record = start.options as unknown as RunRecordOptions & { prometheus?: PrometheusRecord };
+  const loaded: LoadedSuite = loadSuite(record.suiteDir);
+  let raw = readRawMetrics(runDir);
+  const recollected: string[] = [];
+  const failed = [...raw.values()]
+    .filter((r) => r.source === 'prometheus' && r.missing !== undefined)
+    .map((r) => r.metric);
+  const window = runWindow(records);
+  const endpoint = options.prometheusUrl ? ({ kind: 'url', url: options.prometheusUrl } as const) : record.prometheus;
+  if (options.recollect !== false && failed.length > 0 && window && endpoint) {
+    const connection =
+      endpoint.kind === 'kube-proxy' && record.context
+        ? await connectKubeconfig({ context: record.context, env }).catch(() => undefined)
+        : undefined;
+    const prometheus = prometheusClient(endpoint, connection);
+    if (prometheus && (await prometheus.ready().catch(() => false))) {
+      const journal = Journal.open(join(runDir, JOURNAL_FILE));
+      try {
+        const again = await collect({
+          suite: loaded.suite,
+          runDir,
+          prometheus,
+          start: window.start,
+          end: window.end,
+          stepSeconds: prometheusStep(loaded.suite, start.target),
+          params: resolveParams(
+            loaded.suite,
+            start.target as TargetName,
+            (start.options?.params ?? {}) as Record<string, string>,
+          ),
+          journal,
+          events,
+          only: failed,
+        });
+        recollected.push(...again.collected);
+      } finally {
+        journal.close();
+      }
+      raw = readRawMetrics(runDir);
+    }
+  }
+  const end = records.findLast((r) => r.type === 'run-end');
+  const report = buildReport({
+    runId: options.runId,
+    suite: loaded.suite,
+    run: {
+      target: start.target,
+      status: options.status ?? (end?.type === 'run-end' ? end.status : 'running'),
+      startedAt: start.t,
+      endedAt: end?.t ?? null,
+    },
+    windows: phaseWindows(records),
+    raw,
+  });
+  const files = await writeReports(runDir, report, raw, { junit: options.junit });
+  const stillMissing = [...raw.values()].filter((r) => r.source === 'prometheus' && r.missing !== undefined);
+  if (stillMissing.length > 0) {
+    throw new InfrastructureError(
+      'E_METRICS_MISSING',
+      `the report of ${options.runId} lacks ${stillMissing.length} metric(s): ${stillMissing.map((r) => `${r.metric} (${r.missing})`).join('; ')}`,
+      {
+        fix: `the raw data that was fetched and the journal are kept; once Prometheus answers, run \`bench report ${options.runId}\` (or give --prometheus-url)`,
+        data: { files, missing: stillMissing.map((r) => r.metric) },
+      },
+    );
+  }
+  const gate = gateFailure(report);
+  if (gate) throw new GateError(gate.code, gate.message, { fix: gate.fix, data: { ...gate.data, files } });
+  return { runId: options.runId, files, report, recollected };
+}
+
+export interface CompareResult {
+  runIds: string[];
+  dir: string;
+  files: WrittenCompare;
+  report: CompareReport;
+}
+
+/** Compares runs metric by metric (run a against the others), from their stored raw data. */
+export async function reportComparison(options: {
+  runIds: string[];
+  runsDir?: string;
+  env?: NodeJS.ProcessEnv;
+  outDir?: string;
+}): Promise<CompareResult> {
+  const env = options.env ?? process.env;
+  const root = resolveRunsRoot(options.runsDir, env);
+  const inputs = options.runIds.map((runId) => {
+    const runDir = join(root, runId);
+    if (!isRunId(runId) || !existsSync(join(runDir, JOURNAL_FILE))) {
+      throw new UsageError('E_RUN_UNKNOWN', `no run '${runId}' in ${root}`, { fix: '`bench list` shows the runs' });
+    }
+    const { records } = readJournal(join(runDir, JOURNAL_FILE));
+    const start = records.find((r): r is Extract<JournalRecord, { type: 'run-start' }> => r.type === 'run-start');
+    const record = start?.options as unknown as RunRecordOptions;
+    const loaded = loadSuite(record.suiteDir);
+    const end = records.findLast((r) => r.type === 'run-end');
+    const raw = readRawMetrics(runDir);
+    const report = buildReport({
+      runId,
+      suite: loaded.suite,
+      run: {
+        target: start?.target ?? 'unknown',
+        status: end?.type === 'run-end' ? end.status : 'running',
+        startedAt: start?.t ?? '',
+        endedAt: end?.t ?? null,
+      },
+      windows: phaseWindows(records),
+      raw,
+    });
+    return { report, raw, suite: loaded.suite };
+  });
+  const suites = new Set(inputs.map((i) => i.suite.name));
+  if (suites.size > 1) {
+    throw new UsageError(
+      'E_COMPARE_SUITES',
+      `runs of different suites cannot be compared metric by metric (${[...suites].join(', ')})`,
+      { fix: 'compare runs of one suite' },
+    );
+  }
+  const dir = resolve(options.outDir ?? join(root, '..', 'compare', options.runIds.join('--').slice(0, 200)));
+  mkdirSync(dir, { recursive: true });
+  const report = compareRuns(inputs.map((i) => ({ report: i.report, raw: i.raw })));
+  const files = await writeCompareReports(dir, report);
+  return { runIds: options.runIds, dir, files, report };
+}

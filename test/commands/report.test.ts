@@ -76,10 +76,13 @@ describe('metrics, gates and reports of thyme-bench run on the local cloud', () 
     const teardownStart = records.find((x) => x.type === 'phase-start' && x.phase === 'teardown');
     assert.ok(reportEnd && teardownStart && Date.parse(reportEnd.t) <= Date.parse(teardownStart.t));
     assert.match(readFileSync(join(runsDir, runId, 'junit.xml'), 'utf8'), /<testcase[^>]*throughput/);
-    // CPU is reported per node (the simulated collectors' instance label), the hot node busiest.
+    // CPU is reported per collector instance: Thyme on each of the 3 nodes, and the nop-collector.
     const cpu = report.metrics.find((m) => m.name === 'cpu')?.phases.active?.series ?? [];
-    assert.equal(cpu.length, 3, JSON.stringify(cpu.map((s) => s.labels)));
-    assert.ok(cpu.every((s) => /compute\.internal$/.test(s.labels.instance ?? '')));
+    assert.equal(
+      cpu.filter((x) => /compute\.internal$/.test(x.labels.instance ?? '')).length,
+      3,
+      JSON.stringify(cpu.map((x) => x.labels)),
+    );
   });
 
   it('a gate that cannot hold: exit 4, and the report names the gate, the value and the threshold', () => {

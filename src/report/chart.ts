@@ -85,6 +85,12 @@ export function metricChartSpec(input: {
     }));
   });
   const multiSeries = input.raw.series.length > 1;
+  // A flat line (no export failures at all) gives a zero-height domain, which Vega draws as one
+  // meaningless tick: widen it so the line sits on a readable axis.
+  const values = points.map((p) => p.v);
+  const flat = values.length > 0 && values.every((v) => v === values[0]);
+  const level = flat ? (values[0] as number) : 0;
+  const yScale = flat ? { domain: [Math.min(0, level * 1.1), Math.max(1, level * 1.1)] } : {};
   return {
     width: CHART_WIDTH,
     height: CHART_HEIGHT,
@@ -118,7 +124,7 @@ export function metricChartSpec(input: {
         mark: { type: 'line', strokeWidth: 1.5, interpolate: 'linear' },
         encoding: {
           x: { field: 't', type: 'quantitative', title: 'seconds since the ramp started' },
-          y: { field: 'v', type: 'quantitative', title: input.unit, scale: { zero: false } },
+          y: { field: 'v', type: 'quantitative', title: input.unit, scale: yScale },
           color: multiSeries
             ? { field: 'series', type: 'nominal', legend: { orient: 'bottom', title: null, labelLimit: 400 } }
             : { value: '#1f4e8c' },

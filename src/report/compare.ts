@@ -5,7 +5,7 @@ import { UsageError } from '../errors.ts';
 import type { PhaseName } from '../suite/schema.ts';
 import { compareChartSpec, renderSvg } from './chart.ts';
 import { formatPercent, formatSigned, formatStat, NO_VALUE } from './format.ts';
-import type { RunInfo, RunReport } from './model.ts';
+import { queryLookbackSeconds, trimLookback, type RunInfo, type RunReport } from './model.ts';
 import { writeFileAtomic, type RawMetric } from './raw.ts';
 import { markdownTable } from './render-md.ts';
 import { esc, htmlTable, STYLE } from './render-html.ts';
@@ -19,7 +19,7 @@ import type { TextTable } from './tables.ts';
  *
  * Method, and what it assumes:
  * - A run's sample set is every finite sample of every series of the metric inside its active
- *   window, pooled: series labels (pods, instances) differ between runs, so series cannot be
+ *   window (less the query's first lookback, as in the run's report), pooled: series labels (pods, instances) differ between runs, so series cannot be
  *   paired, and the pooled mean of a single-series metric is just its mean.
  * - Percentile bootstrap: each run's samples are resampled with replacement (as many as it has),
  *   the statistic computed, 2,000 times; the differences of the i-th resamples of two runs (drawn
@@ -201,7 +201,8 @@ function activeSamples(input: CompareInput, metric: RunReport['metrics'][number]
   if (window === undefined) return none(`the run has no ${COMPARE_PHASE} phase`);
   const raw = input.raw.get(metric.name);
   if (raw === undefined) return none('no raw data for this metric');
-  const ms = msWindow(window);
+  // The same samples as the report's active statistics: a range query's first lookback left out.
+  const ms = trimLookback(msWindow(window), queryLookbackSeconds(metric.query ?? undefined) * 1000);
   const values: number[] = [];
   let series = 0;
   for (const s of raw.series) {

@@ -8,6 +8,7 @@ import type { GateReport } from './model.ts';
  * reads the same whatever the locale of the machine that rendered it.
  */
 
+const HUGE = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const LARGE = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 const MEDIUM = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 const SMALL = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 3 });
@@ -21,6 +22,7 @@ export function formatNumber(value: number | null | undefined): string {
   if (!Number.isFinite(value)) return value > 0 ? '∞' : '-∞';
   const abs = Math.abs(value);
   if (abs === 0) return '0';
+  if (abs >= 100_000) return HUGE.format(value);
   if (abs >= 1000) return LARGE.format(value);
   if (abs >= 1) return MEDIUM.format(value);
   return SMALL.format(value);

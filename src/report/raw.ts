@@ -171,6 +171,8 @@ function asRawMetric(value: unknown): RawMetric {
   }
   return {
     ...(raw as RawMetric),
+    // JSON has no undefined: an absent query reads back as the declared `undefined`.
+    query: typeof raw.query === 'string' ? raw.query : undefined,
     series: raw.series.map((s) => ({ labels: s.labels ?? {}, samples: s.samples })),
   };
 }

@@ -98,12 +98,12 @@ export function esc(text: string): string {
 
 /** The page's whole style sheet; system fonts only, so nothing is fetched. */
 export const STYLE = `
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto; max-width: 1000px; padding: 0 1rem; color: #222; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222; }
 h1 { font-size: 1.5rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #ddd; } h3 small { color: #666; font-weight: normal; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .9rem; }
 th, td { border: 1px solid #ddd; padding: .25rem .6rem; text-align: left; vertical-align: top; }
 th { background: #f5f5f5; }
-table.stats td:nth-child(n+3) { text-align: right; font-variant-numeric: tabular-nums; }
+table.stats td:nth-child(n+3) { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.run td:first-child { font-weight: 600; }
 tr.pass td:first-child { color: #1b7a3a; font-weight: 700; }
 tr.fail td:first-child { color: #b3261e; font-weight: 700; }

@@ -54,9 +54,12 @@ function cell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-/** Text that must not turn into markup (HTML tags are rendered by most Markdown viewers). */
+/**
+ * Text that must not turn into markup: most Markdown viewers render HTML tags, so a `<` that
+ * could open one is escaped. `<=` and `< 5` stay as they are, for people reading the raw file.
+ */
 function escapeInline(text: string): string {
-  return text.replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r?\n/g, ' ');
+  return text.replace(/<(?=[A-Za-z/!?])/g, '&lt;').replace(/\r?\n/g, ' ');
 }
 
 /** Inline code that survives backticks inside the text. */

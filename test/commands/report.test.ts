@@ -239,7 +239,7 @@ describe('metrics, gates and reports of thyme-bench run on the local cloud', () 
       'every chart has drawn lines',
     );
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });
-    const png = join(ROOT, 'test-output', 'report-screenshot.png');
+    const png = join(ROOT, 'test-output', 'run-report-screenshot.png');
     const shot = spawnSync('chromium', [...flags, `--screenshot=${png}`, '--window-size=1280,2400', `file://${html}`], {
       encoding: 'utf8',
       timeout: 120_000,

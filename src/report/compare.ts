@@ -8,7 +8,7 @@ import { formatPercent, formatSigned, formatStat, NO_VALUE } from './format.ts';
 import { queryLookbackSeconds, trimLookback, type RunInfo, type RunReport } from './model.ts';
 import { writeFileAtomic, type RawMetric } from './raw.ts';
 import { markdownTable } from './render-md.ts';
-import { esc, htmlTable, STYLE } from './render-html.ts';
+import { esc, htmlPage, htmlTable } from './render-html.ts';
 import { msWindow, samplesInWindow } from './stats.ts';
 import type { TextTable } from './tables.ts';
 
@@ -391,22 +391,12 @@ export async function renderCompareHtml(report: CompareReport): Promise<string> 
     sections.push(parts.join('\n'));
   }
   const title = `Comparison: ${report.runs.map((r) => r.label).join(' vs ')}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>${esc(title)}</h1>
-<p>${esc(methodText(report))}</p>
+  return htmlPage(
+    title,
+    `<p>${esc(methodText(report))}</p>
 ${htmlTable(runsTable(report), 'runs')}
-${sections.join('\n')}
-</body>
-</html>
-`;
+${sections.join('\n')}`,
+  );
 }
 
 /** Paths of the comparison files written. */

@@ -17,17 +17,9 @@ export async function renderHtml(report: RunReport, raw: ReadonlyMap<string, Raw
   for (const metric of report.metrics) sections.push(await metricSection(metric, report, raw.get(metric.name), origin));
   const missing = missingLines(report);
   const title = `${report.run.suite} benchmark: run ${report.run.runId}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>${esc(title)}</h1>
-${htmlTable(runTable(report), 'run')}
+  return htmlPage(
+    title,
+    `${htmlTable(runTable(report), 'run')}
 <h2>Phases</h2>
 ${report.phases.length === 0 ? '<p>The journal shows no ramp, active or cool-down phase.</p>' : htmlTable(phaseTable(report), 'phases', (row) => ` class="phase-${esc(row[0] ?? '')}"`)}
 <h2>Metrics</h2>
@@ -35,10 +27,8 @@ ${sections.join('\n')}
 <h2>Gates</h2>
 ${report.gates.length === 0 ? '<p>The suite declares no gates.</p>' : htmlTable(gateTable(report), 'gates', (_row, i) => ` class="${gateOutcome(report.gates[i] ?? { ok: false, missing: true }).toLowerCase()}"`)}
 <h2>Missing data</h2>
-${missing.length === 0 ? '<p>Nothing is missing: every metric has data and every gate could be evaluated.</p>' : `<ul class="missing-list">${missing.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>`}
-</body>
-</html>
-`;
+${missing.length === 0 ? '<p>Nothing is missing: every metric has data and every gate could be evaluated.</p>' : `<ul class="missing-list">${missing.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>`}`,
+  );
 }
 
 async function metricSection(
@@ -116,3 +106,21 @@ figure.chart { margin: .5rem 0; overflow-x: auto; }
 div.missing { border: 2px dashed #b3261e; background: #fdf0ef; color: #7a1a14; padding: 1rem; margin: .5rem 0 1rem; }
 ul.missing-list li { margin: .2rem 0; }
 `;
+
+/** A whole self-contained page: title, the shared style inline, and the body (no external resource). */
+export function htmlPage(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${esc(title)}</h1>
+${body}
+</body>
+</html>
+`;
+}

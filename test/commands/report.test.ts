@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import type { RunReport } from '../../src/report/model.ts';
 import { sandboxBin } from '../harness/paths.ts';
 import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
+import { chromium, chromiumBinary } from '../helpers/chromium.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 describe('metrics, gates and reports of thyme-bench run on the local cloud', () => {
@@ -215,24 +216,10 @@ describe('metrics, gates and reports of thyme-bench run on the local cloud', () 
 
   it('report.html opens in headless Chromium and shows a chart per metric (screenshot in test-output/)', () => {
     const html = join(runsDir, runs.full as string, 'report.html');
-    const profile = tempDir('bench-chromium-');
-    const flags = [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${profile}`,
-    ];
-    const dom = spawnSync('chromium', [...flags, '--dump-dom', `file://${html}`], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    assert.equal(dom.status, 0, dom.stderr);
-    const svgs = dom.stdout.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    const dir = tempDir('bench-chromium-');
+    const binary = chromiumBinary();
+    const dom = chromium(binary, dir, 'dom', ['--dump-dom', `file://${html}`]);
+    const svgs = dom.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
     assert.ok(svgs.length >= 4, `${svgs.length} charts`);
     assert.ok(
       svgs.every((svg) => /<path[^>]+d="M/.test(svg)),
@@ -240,11 +227,7 @@ describe('metrics, gates and reports of thyme-bench run on the local cloud', () 
     );
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });
     const png = join(ROOT, 'test-output', 'run-report-screenshot.png');
-    const shot = spawnSync('chromium', [...flags, `--screenshot=${png}`, '--window-size=1280,2400', `file://${html}`], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    assert.equal(shot.status, 0, shot.stderr);
+    chromium(binary, dir, 'screenshot', [`--screenshot=${png}`, '--window-size=1280,2400', `file://${html}`]);
     assert.ok(statSync(png).size > 20_000, 'the screenshot is not a blank page');
     console.log(`report.html screenshot: ${png}`);
   });

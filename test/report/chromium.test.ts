@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { writeReports } from '../../src/report/write.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { chromium, chromiumBinary } from '../helpers/chromium.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { thymeReport } from './fixture.ts';
 
@@ -14,45 +14,6 @@ import { thymeReport } from './fixture.ts';
  * DOM dumped and a screenshot taken. A browser that does not start fails the test with its
  * stderr: a report nobody can look at is not a pass.
  */
-
-const CANDIDATES = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-
-function chromiumBinary(): string {
-  const found = CANDIDATES.find((c): c is string => c !== undefined && c !== '' && existsSync(c));
-  assert.ok(
-    found,
-    `no Chromium found (looked at ${CANDIDATES.filter(Boolean).join(', ')}); install Debian's package: apt-get install chromium`,
-  );
-  return found;
-}
-
-/** Runs headless Chromium once with its own profile directory; fails with its stderr if it does not succeed. */
-function chromium(binary: string, dir: string, name: string, args: string[]): string {
-  const profile = join(dir, `profile-${name}`);
-  mkdirSync(profile, { recursive: true });
-  const result = spawnSync(
-    binary,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${profile}`,
-      ...args,
-    ],
-    { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
-  );
-  const stderr = result.stderr ?? '';
-  assert.ok(
-    result.error === undefined && result.status === 0,
-    `chromium ${name} failed (status ${result.status}, ${result.error?.message ?? 'no spawn error'}):\n${stderr.slice(-4000)}`,
-  );
-  return result.stdout;
-}
 
 describe('report.html in headless Chromium', () => {
   it('renders one chart per metric with its marks, and a screenshot of the whole report', async () => {

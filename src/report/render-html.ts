@@ -107,15 +107,18 @@ div.missing { border: 2px dashed #b3261e; background: #fdf0ef; color: #7a1a14; p
 ul.missing-list li { margin: .2rem 0; }
 `;
 
-/** A whole self-contained page: title, the shared style inline, and the body (no external resource). */
-export function htmlPage(title: string, body: string): string {
+/**
+ * A whole self-contained page: title, the shared style inline (and the page's own rules, if it
+ * has any), and the body (no external resource).
+ */
+export function htmlPage(title: string, body: string, extraStyle = ''): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${extraStyle}</style>
 </head>
 <body>
 <h1>${esc(title)}</h1>

@@ -58,7 +58,7 @@ function cell(text: string): string {
  * Text that must not turn into markup: most Markdown viewers render HTML tags, so a `<` that
  * could open one is escaped. `<=` and `< 5` stay as they are, for people reading the raw file.
  */
-function escapeInline(text: string): string {
+export function escapeInline(text: string): string {
   return text.replace(/<(?=[A-Za-z/!?])/g, '&lt;').replace(/\r?\n/g, ' ');
 }
 

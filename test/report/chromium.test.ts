@@ -3,10 +3,12 @@ import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
+import { writeComparisonReports } from '../../src/report/render-comparison.ts';
 import { writeReports } from '../../src/report/write.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { chromium, chromiumBinary } from '../helpers/chromium.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { comparisonReport } from './comparison-fixture.ts';
 import { thymeReport } from './fixture.ts';
 
 /**
@@ -46,5 +48,39 @@ describe('report.html in headless Chromium', () => {
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });
     copyFileSync(png, kept);
     console.log(`report.html screenshot (${(bytes / 1024).toFixed(0)} kB): ${png} -> ${kept}`);
+  });
+
+  it('renders a comparison report: a chart per metric with a line and a band per arm, and a screenshot', async () => {
+    const binary = chromiumBinary();
+    const dir = tempDir('bench-chromium-comparison-');
+    const report = comparisonReport();
+    const { html } = await writeComparisonReports(join(dir, 'run'), report);
+    const url = pathToFileURL(html).href;
+
+    const dom = chromium(binary, dir, 'dom', ['--dump-dom', url]);
+    const svgs = dom.match(/<svg\b[\s\S]*?<\/svg>/g) ?? [];
+    const charted = report.metrics.filter((m) => report.missing[m.id] === undefined);
+    assert.equal(svgs.length, charted.length, `the DOM has ${svgs.length} svg elements`);
+    for (const [i, svg] of svgs.entries()) {
+      const metric = charted[i]!;
+      const lines = svg.match(/<path\b[^>]*aria-roledescription="line mark"[^>]*\bd="M[^"]+"/g) ?? [];
+      const bands = svg.match(/<path\b[^>]*aria-roledescription="area mark"[^>]*\bd="M[^"]+"/g) ?? [];
+      // An arm without data at a size has its line broken there: two pieces, one path still.
+      assert.equal(lines.length, report.arms.length, `${metric.id}: ${lines.length} drawn lines`);
+      assert.equal(bands.length, report.arms.length, `${metric.id}: ${bands.length} drawn bands`);
+      for (const arm of report.arms) assert.match(svg, new RegExp(`>${arm.name}<`));
+      for (const size of report.sizes) assert.match(svg, new RegExp(`>${size}<`));
+    }
+    assert.match(dom, /<li class="significant better">/);
+
+    const png = join(dir, 'comparison.png');
+    chromium(binary, dir, 'screenshot', [`--screenshot=${png}`, '--window-size=1280,3200', url]);
+    assert.ok(existsSync(png), 'chromium wrote no screenshot');
+    const bytes = statSync(png).size;
+    assert.ok(bytes > 20 * 1024, `the screenshot is ${bytes} bytes: the page looks blank`);
+    const kept = join(ROOT, 'test-output', 'comparison-report-screenshot.png');
+    mkdirSync(join(ROOT, 'test-output'), { recursive: true });
+    copyFileSync(png, kept);
+    console.log(`comparison report.html screenshot (${(bytes / 1024).toFixed(0)} kB): ${png} -> ${kept}`);
   });
 });

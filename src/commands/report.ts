@@ -1,6 +1,12 @@
 import { Args, Flags } from '@oclif/core';
 import { BenchCommand } from '../cli/base-command.ts';
-import { reportComparison, reportRun, type CompareResult, type RunReportResult } from '../engine/report.ts';
+import {
+  reportComparison,
+  reportOneRun,
+  type CompareResult,
+  type ComparisonReportResult,
+  type RunReportResult,
+} from '../engine/report.ts';
 import { UsageError } from '../errors.ts';
 import { EventBus } from '../run/events.ts';
 import { chooseEventStyle, createEventRenderer } from '../ui/events.ts';
@@ -8,7 +14,7 @@ import { chooseEventStyle, createEventRenderer } from '../ui/events.ts';
 export default class ReportCommand extends BenchCommand {
   static override summary = 'Render the report of a run, or compare runs, from their stored raw data.';
   static override description =
-    'With one run id: writes report.md, report.html (self-contained, a chart per metric with the phases shaded) and summary.json into the run directory, and junit.xml with --junit. Metrics the run could not fetch are fetched again first when its Prometheus answers (or from --prometheus-url). Exits 3 when data is still missing, 4 when a gate fails. With several run ids: compares them metric by metric (the first against the others, with a 95% bootstrap interval of each difference) into compare.md, compare.html and compare.json.';
+    'With one run id: writes report.md, report.html (self-contained, a chart per metric with the phases shaded) and summary.json into the run directory, and junit.xml with --junit. Metrics the run could not fetch are fetched again first when its Prometheus answers (or from --prometheus-url). Exits 3 when data is still missing, 4 when a gate fails. The run of a `bench compare` gets its comparison report (report.md, report.html, summary.json) rebuilt from its raw trial data. With several run ids: compares them metric by metric (the first against the others, with a 95% bootstrap interval of each difference) into compare.md, compare.html and compare.json.';
   static override examples = [
     '<%= config.bin %> report thyme-20261121-101500-ab12',
     '<%= config.bin %> report thyme-20261121-101500-ab12 --junit --json',
@@ -24,7 +30,7 @@ export default class ReportCommand extends BenchCommand {
     'runs-dir': Flags.string({ summary: 'Directory of run directories (default: BENCH_RUNS_DIR or .bench/runs).' }),
   };
 
-  async run(): Promise<RunReportResult | CompareResult> {
+  async run(): Promise<RunReportResult | ComparisonReportResult | CompareResult> {
     const { argv, flags } = await this.parse(ReportCommand);
     const runIds = argv as string[];
     if (runIds.some((id) => id.startsWith('-')))
@@ -41,17 +47,19 @@ export default class ReportCommand extends BenchCommand {
     }
     const events = new EventBus();
     events.subscribe(createEventRenderer(chooseEventStyle({ json: this.jsonEnabled() })));
-    const result = await reportRun({
+    const result = await reportOneRun({
       runId: runIds[0] as string,
       runsDir: flags['runs-dir'],
       junit: flags.junit,
       prometheusUrl: flags['prometheus-url'],
       events,
     });
-    if (!this.jsonEnabled())
+    if (!this.jsonEnabled()) {
+      const kind = 'kind' in result ? 'Comparison report' : 'Report';
       this.log(
-        `Report of ${result.runId}: ${result.files.md} (also ${result.files.html}, ${result.files.json}${result.files.junit ? `, ${result.files.junit}` : ''})`,
+        `${kind} of ${result.runId}: ${result.files.md} (also ${result.files.html}, ${result.files.json}${result.files.junit ? `, ${result.files.junit}` : ''})`,
       );
+    }
     return result;
   }
 }

@@ -15,6 +15,8 @@ import { loadSuite, type LoadedSuite } from '../suite/load.ts';
 import { resolveParams } from '../suite/render.ts';
 import type { Suite, TargetName } from '../suite/schema.ts';
 import type { RunRecordOptions } from './run.ts';
+import { COMPARE_PLAN_MESSAGE, writeComparisonReport } from './comparison-report.ts';
+import type { ComparisonReport } from '../report/comparison-model.ts';
 
 /** How a run reaches its Prometheus, as recorded in its journal. */
 export type PrometheusRecord =
@@ -67,6 +69,33 @@ export function runWindow(records: JournalRecord[]): { start: Date; end: Date } 
   const windows = phaseWindows(records);
   if (windows.length === 0) return undefined;
   return { start: new Date(windows[0]?.start as string), end: new Date(windows.at(-1)?.end as string) };
+}
+
+/** The report of a comparison run (`bench compare`), re-rendered by `bench report <run-id>`. */
+export interface ComparisonReportResult {
+  runId: string;
+  kind: 'comparison';
+  files: WrittenReports;
+  report: ComparisonReport;
+}
+
+/**
+ * `bench report <run-id>`: a comparison run's report is rebuilt from its raw trial data; any other
+ * run's as {@link reportRun} does.
+ */
+export async function reportOneRun(
+  options: Parameters<typeof reportRun>[0],
+): Promise<RunReportResult | ComparisonReportResult> {
+  const env = options.env ?? process.env;
+  const runDir = join(resolveRunsRoot(options.runsDir, env), options.runId);
+  if (isRunId(options.runId) && existsSync(join(runDir, JOURNAL_FILE))) {
+    const { records } = readJournal(join(runDir, JOURNAL_FILE));
+    if (records.some((r) => r.type === 'note' && r.phase === 'compare' && r.message === COMPARE_PLAN_MESSAGE)) {
+      const { report, files } = await writeComparisonReport({ runDir, runId: options.runId });
+      return { runId: options.runId, kind: 'comparison', files, report };
+    }
+  }
+  return reportRun(options);
 }
 
 export interface RunReportResult {

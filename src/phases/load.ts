@@ -37,6 +37,13 @@ export interface LoadInput {
   signal?: AbortSignal;
   /** Countdown events every this many seconds (default 5). */
   tickSeconds?: number;
+  /** Appended to the workload objects' names (e.g. a comparison's trial), before the rate step. */
+  workloadSuffix?: string;
+  /**
+   * Called when a phase has started (before its load changes) and when its time is up (before the
+   * next phase changes the load): a comparison measures its window between the two of `active`.
+   */
+  onPhaseEdge?: (phase: PhaseName, edge: 'start' | 'end', at: Date) => Promise<void>;
 }
 
 /**
@@ -76,6 +83,7 @@ export async function runLoadPhases(input: LoadInput): Promise<PhaseTiming[]> {
       },
     });
     try {
+      await input.onPhaseEdge?.(name, 'start', new Date(start));
       for (const a of actions) {
         const plannedAt = start + a.offsetSeconds * 1000;
         await sleepUntil(plannedAt, input.signal, () => tick(input, clock, name, start + seconds * 1000));
@@ -95,6 +103,7 @@ export async function runLoadPhases(input: LoadInput): Promise<PhaseTiming[]> {
         input.events.emit('info', name, `load.${a.action}`, describeAction(a));
       }
       await sleepUntil(start + seconds * 1000, input.signal, () => tick(input, clock, name, start + seconds * 1000));
+      await input.onPhaseEdge?.(name, 'end', new Date());
     } catch (err) {
       timing.endedAt = new Date().toISOString();
       timings.push(timing);
@@ -205,9 +214,10 @@ async function replaceWorkload(
   for (const o of state.workload) await input.kube.remove(o);
   for (const o of state.workload) input.journal.append({ type: 'resource-deleted', resource: appliedResource(o) });
   state.step++;
-  const objects = input
-    .renderWorkload(overrides)
-    .map((o) => ({ ...o, metadata: { ...o.metadata, name: `${o.metadata.name}-${state.step}` } }));
+  const objects = input.renderWorkload(overrides).map((o) => ({
+    ...o,
+    metadata: { ...o.metadata, name: `${o.metadata.name}${input.workloadSuffix ?? ''}-${state.step}` },
+  }));
   for (const o of objects) {
     input.journal.append({ type: 'resource-created', resource: appliedResource(o) });
     await input.kube.apply(o);

@@ -43,6 +43,11 @@ export interface RenderOptions {
   images?: Record<string, string>;
   /** Restrict to some variants (default: all the suite declares). */
   variants?: string[];
+  /**
+   * Render one variant as a comparison arm: under its own name (the `variant` value, e.g.
+   * `chord-2` when a variant is compared with itself) in its own namespace.
+   */
+  arm?: { name: string; variant: string; namespace: string };
 }
 
 /** The parameter values a render used, after defaults, overlay, variant and overrides. */
@@ -152,7 +157,7 @@ export function renderManifests(loaded: LoadedSuite, options: RenderOptions): Re
     ...[...suite.manifests.base, ...(overlay?.resources ?? [])].map((e) => ({ e, stage: 'deploy' as const })),
     ...suite.manifests.workload.map((e) => ({ e, stage: 'workload' as const })),
   ];
-  const variantNames = options.variants ?? Object.keys(suite.variants ?? {});
+  const variantNames = options.arm ? [options.arm.variant] : (options.variants ?? Object.keys(suite.variants ?? {}));
   for (const v of variantNames) {
     if (!suite.variants?.[v]) {
       throw new UsageError('E_VARIANT_UNKNOWN', `suite ${suite.name} has no variant '${v}'`, {
@@ -171,8 +176,8 @@ export function renderManifests(loaded: LoadedSuite, options: RenderOptions): Re
       runId: options.runId,
       target: options.target,
       suite: suite.name,
-      variant: variant ?? '',
-      namespace: spec?.namespace ?? '',
+      variant: options.arm?.name ?? variant ?? '',
+      namespace: options.arm?.namespace ?? spec?.namespace ?? '',
     };
     const objects: RenderedObject[] = [];
     for (const { e, stage } of entries) {

@@ -174,6 +174,12 @@ const metric = z
     query: z.string().min(1).optional(),
     field: z.string().min(1).optional(),
     path: z.string().startsWith('/').optional(),
+    /** pod-metrics: the container port that serves `path`. */
+    port: z.int().min(1).max(65535).optional(),
+    /** pod-metrics: labels of the pods whose JSON is read (in each variant's namespace). */
+    selector: z.record(z.string(), z.string()).optional(),
+    /** Which direction is an improvement, for comparisons (`bench compare`). */
+    better: z.enum(['lower', 'higher']).optional(),
     aggregate: z.array(z.enum(STATS)).min(1).default(['mean', 'min', 'max', 'p50', 'p95', 'p99']),
   })
   .superRefine((m, ctx) => {
@@ -182,6 +188,13 @@ const metric = z
     }
     if (m.source !== 'prometheus' && m.field === undefined) {
       ctx.addIssue({ code: 'custom', path: ['field'], message: `a ${m.source} metric needs the field it reads` });
+    }
+    if (m.source === 'pod-metrics' && (m.port === undefined || m.selector === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [m.port === undefined ? 'port' : 'selector'],
+        message: 'a pod-metrics metric needs the port that serves its path and the selector of its pods',
+      });
     }
   });
 

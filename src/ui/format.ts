@@ -1,3 +1,4 @@
+import type { CompareRunResult } from '../engine/compare.ts';
 import type { CleanupRunResult, OrphanResult } from '../engine/cleanup.ts';
 import type { DoctorResult } from '../engine/doctor.ts';
 import type { ListResult } from '../engine/list.ts';
@@ -220,5 +221,22 @@ export function formatRunResult(result: RunResult): string {
   if (result.cleanupCommand) lines.push(`Left running (--keep). Remove it with: ${result.cleanupCommand}`);
   if (result.report) lines.push(`Report: ${result.report.md} (also ${result.report.html}, ${result.report.json})`);
   lines.push(`Journal and rendered manifests: ${result.runDir}`);
+  return lines.join('\n');
+}
+
+/** The summary `bench compare` prints (the same facts as its --json result). */
+export function formatCompareResult(result: CompareRunResult): string {
+  const lines = [
+    `Comparison ${result.runId}: ${result.arms.map((a) => a.name).join(' vs ')} (${result.suite} on ${result.target}, ${result.mode}), ${result.status}.`,
+    `  ${result.trials.length} trial(s): ${result.sweepParam} = ${result.sizes.join(', ')} x ${result.repeat} repetition(s), seed ${result.seed}`,
+  ];
+  if (result.verdicts.length) lines.push('Verdicts:', ...result.verdicts.map((v) => `  - ${v}`));
+  if (result.teardown)
+    lines.push(
+      `Torn down: nothing tagged with the run id is left (load balancers gone after ${(result.teardown.loadBalancersWaitedMs / 1000).toFixed(1)}s).`,
+    );
+  if (result.cleanupCommand) lines.push(`Left running. Remove it with: ${result.cleanupCommand}`);
+  if (result.report) lines.push(`Report: ${result.report.md} (also ${result.report.html}, ${result.report.json})`);
+  lines.push(`Journal and raw data: ${result.runDir}`);
   return lines.join('\n');
 }

@@ -1,0 +1,124 @@
+import { join } from 'node:path';
+import { UsageError } from '../errors.ts';
+import { comparisonMetrics, readTrialSamples } from '../phases/measure.ts';
+import { buildComparison } from '../report/comparison-stats.ts';
+import {
+  COMPARISON_SCHEMA_VERSION,
+  type ComparisonArm,
+  type ComparisonReport,
+  type TrialRecord,
+} from '../report/comparison-model.ts';
+import { writeComparisonReports } from '../report/render-comparison.ts';
+import type { WrittenReports } from '../report/write.ts';
+import { readJournal, type JournalRecord } from '../run/journal.ts';
+import { JOURNAL_FILE } from '../run/run-dir.ts';
+import { loadSuite } from '../suite/load.ts';
+
+/** The journal note (phase `compare`) that holds a comparison's plan. */
+export const COMPARE_PLAN_MESSAGE = 'comparison plan';
+
+/** Bootstrap resamples of a comparison. */
+export const COMPARISON_RESAMPLES = 2000;
+
+/** A comparison as planned before anything was created (journaled with the run's start). */
+export interface ComparePlan {
+  suiteDir: string;
+  suite: string;
+  mode: 'side-by-side' | 'sequential';
+  arms: ComparisonArm[];
+  sweepParam: string;
+  sizes: number[];
+  repeat: number;
+  seed: number;
+  confidence: number;
+  threshold: number;
+  /** Every parameter value the arms share (the sweep parameter aside). */
+  params: Record<string, string | number | boolean>;
+  schedule: Omit<TrialRecord, 'windows'>[];
+}
+
+/** How the comparison's numbers are made, in words (the report's method section). */
+export function methodDescription(plan: Pick<ComparePlan, 'confidence' | 'threshold' | 'mode'>): string {
+  const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
+  return [
+    `Every arm runs with identical parameters and workload (${plan.mode === 'side-by-side' ? 'side by side, at the same time, on one cluster' : 'one after another, in a random order per trial, on one cluster'}); the trials (size x repetition) run in a random order (seeded) so that drift over time does not favour one arm.`,
+    "Each trial is a warm-up (the suite's ramp), a measured window (its active phase) and a cool-down; only requests completed inside the measured window count.",
+    `Per trial, a metric's value is its statistic over the window (a latency percentile over the requests, a mean over the seconds or requests, a counter's increase); per size, an arm's value is the median over the repetitions, with a ${pct(plan.confidence)} hierarchical percentile bootstrap interval (repetitions resampled, then the units inside each).`,
+    `The difference to the baseline and its interval come from the same resamples. Significance: a two-sided Mann-Whitney U test on the pooled units, p-values adjusted with Holm's method over every size, metric and arm; a difference is called significant only when the adjusted p is below ${pct(1 - plan.confidence)} and its whole interval lies outside +-${pct(plan.threshold)} (smaller differences are treated as noise). Effect size: Cliff's delta.`,
+  ].join(' ');
+}
+
+/**
+ * Builds a comparison's report from its journal and stored raw data (nothing is fetched) and
+ * writes report.md, report.html and summary.json into its run directory.
+ */
+export async function writeComparisonReport(input: {
+  runDir: string;
+  runId: string;
+  /** The status when reported before the run's end (by `bench compare` itself). */
+  status?: string;
+}): Promise<{ report: ComparisonReport; files: WrittenReports }> {
+  const { records } = readJournal(join(input.runDir, JOURNAL_FILE));
+  const note = records.find((r) => r.type === 'note' && r.phase === 'compare' && r.message === COMPARE_PLAN_MESSAGE);
+  if (note?.type !== 'note' || !note.data) {
+    throw new UsageError('E_NOT_A_COMPARISON', `run ${input.runId} is not a comparison (its journal has no plan)`, {
+      fix: '`bench report <run-id>` reports it as a single run',
+    });
+  }
+  const plan = note.data as unknown as ComparePlan;
+  const start = records.find((r): r is Extract<JournalRecord, { type: 'run-start' }> => r.type === 'run-start');
+  const end = records.findLast((r) => r.type === 'run-end');
+  const suite = loadSuite(plan.suiteDir).suite;
+  const metrics = comparisonMetrics(suite);
+  const trials = readTrialSamples(input.runDir, suite, metrics);
+  const windows = new Map<number, Record<string, { start: string; end: string }>>();
+  for (const t of trials) windows.set(t.order, { ...windows.get(t.order), [t.arm]: t.window });
+  const built = buildComparison({
+    arms: plan.arms,
+    sizes: plan.sizes,
+    metrics,
+    trials,
+    sweepParam: plan.sweepParam,
+    confidence: plan.confidence,
+    threshold: plan.threshold,
+    resamples: COMPARISON_RESAMPLES,
+    seed: plan.seed,
+  });
+  const report: ComparisonReport = {
+    schemaVersion: COMPARISON_SCHEMA_VERSION,
+    kind: 'comparison',
+    run: {
+      runId: input.runId,
+      suite: plan.suite,
+      target: start?.target ?? 'unknown',
+      status: input.status ?? (end?.type === 'run-end' ? end.status : 'running'),
+      startedAt: start?.t ?? '',
+      endedAt: end?.t ?? null,
+    },
+    mode: plan.mode,
+    arms: plan.arms,
+    sweepParam: plan.sweepParam,
+    sizes: plan.sizes,
+    repeat: plan.repeat,
+    params: plan.params,
+    method: {
+      confidence: plan.confidence,
+      threshold: plan.threshold,
+      resamples: COMPARISON_RESAMPLES,
+      seed: plan.seed,
+      test: 'Mann-Whitney U (two-sided) on the pooled units',
+      correction: 'Holm over every size, metric and arm',
+      description: methodDescription(plan),
+    },
+    metrics,
+    // The trials that were measured, in the order they ran.
+    schedule: plan.schedule
+      .filter((t) => windows.has(t.order))
+      .map((t) => ({ ...t, windows: windows.get(t.order) ?? {} })),
+    results: built.results,
+    verdicts: built.verdicts,
+    missing: built.missing,
+  };
+  const files = await writeComparisonReports(input.runDir, report);
+  return { report, files };
+}

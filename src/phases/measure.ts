@@ -111,11 +111,20 @@ export async function captureWindowStart(input: CaptureInput): Promise<void> {
  * other data of the trial is kept.
  */
 export async function captureWindowEnd(
-  input: CaptureInput & { window: { start: string; end: string }; workload: KubeObject[] },
+  input: CaptureInput & {
+    window: { start: string; end: string };
+    workload: KubeObject[];
+    /**
+     * How long to let the workload's last rows of the window reach its log before reading it
+     * (default 2 s): a row is written when its response arrives, and logs lag a little behind.
+     */
+    settleMs?: number;
+  },
 ): Promise<void> {
   const dir = trialDir(input.runDir, input.key);
   mkdirSync(join(dir, 'workload'), { recursive: true });
   await snapshotPodMetrics(input, 'end');
+  await sleep(input.settleMs ?? 2000, input.signal);
   const failures: string[] = [];
   for (const { selector, containers } of workloadPods(input.workload)) {
     let names: string[] = [];
@@ -146,6 +155,21 @@ export async function captureWindowEnd(
     data: { dir, arm: input.key.arm, size: input.key.size, repetition: input.key.repetition, failures },
   });
   for (const f of failures) input.events.emit('warn', 'compare', 'measure.missing', f);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new InterruptedError('interrupted'));
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new InterruptedError('interrupted'));
+      },
+      { once: true },
+    );
+  });
 }
 
 async function snapshotPodMetrics(input: CaptureInput, edge: 'start' | 'end'): Promise<void> {

@@ -75,6 +75,8 @@ export function sandboxFiles(dir: string) {
     pki: join(dir, 'pki'),
     logs: join(dir, 'logs'),
     data: join(dir, 'data'),
+    /** The simulated workloads' container logs (CRI format) that kwok serves as pod logs. */
+    podLogs: join(dir, 'data', 'pod-logs'),
     prometheusConfig: join(dir, 'prometheus.yml'),
   };
 }

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { isAlive, isPortFree, pickFreePort, spawnDaemon, stopProcessGroup } from '../adapters/processes.ts';
 import { InfrastructureError, UsageError } from '../errors.ts';
 import type { EventBus } from '../run/events.ts';
@@ -16,7 +17,7 @@ import {
   type PartName,
 } from './layout.ts';
 import { createNodes, DEFAULT_NODE_SHAPE, waitForNodesReady } from './nodes.ts';
-import { kwokStages, partSpec, type PartContext } from './parts.ts';
+import { kwokCrds, kwokStages, partSpec, type PartContext } from './parts.ts';
 
 /** What `bench sandbox up` is asked for. */
 export interface SandboxUpOptions {
@@ -179,8 +180,8 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
       },
     );
   }
-  if (kwokStages(binDir).length === 0) {
-    throw new InfrastructureError('E_SANDBOX_NOT_INSTALLED', `kwok's stages are missing beside ${binDir}`, {
+  if (kwokStages(binDir).length === 0 || kwokCrds(binDir).length === 0) {
+    throw new InfrastructureError('E_SANDBOX_NOT_INSTALLED', `kwok's stages or CRDs are missing beside ${binDir}`, {
       fix: 'run `bash test/harness/install.sh kwok`',
     });
   }
@@ -237,8 +238,23 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
       koordeLatencyFactor: factor,
     };
     const deadline = options.partDeadlineMs ?? 120_000;
+    let kc: KubeConfig | undefined;
+    const kubeConfig = async () => {
+      if (!kc) {
+        const k8s = await import('@kubernetes/client-node');
+        kc = new k8s.KubeConfig();
+        kc.loadFromFile(files.kubeconfig);
+      }
+      return kc;
+    };
     for (const part of PARTS) {
       current = part;
+      if (part === 'kwok') {
+        // kwok watches Logs objects (the pod logs it serves) from its start: their CRD first.
+        const { installCrds } = await import('./crds.ts');
+        const crds = await installCrds(await kubeConfig(), kwokCrds(binDir), deadline);
+        emit('info', 'sandbox.crds.ready', `kwok's CRDs installed (${crds.join(', ')})`, { crds });
+      }
       const spec = partSpec(part, context);
       const log = join(files.logs, `${part}.log`);
       emit('info', 'sandbox.part.start', `starting ${part} on ${spec.url}`, { part, port: ports[part] });
@@ -250,9 +266,7 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
       emit('info', 'sandbox.part.ready', `${part} ready (${((Date.now() - started) / 1000).toFixed(1)}s)`, { part });
       if (part === 'kwok') {
         current = 'nodes';
-        const k8s = await import('@kubernetes/client-node');
-        const kc = new k8s.KubeConfig();
-        kc.loadFromFile(files.kubeconfig);
+        const kc = await kubeConfig();
         const names = await createNodes(kc, {
           ...DEFAULT_NODE_SHAPE,
           count: nodes,

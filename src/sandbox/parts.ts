@@ -53,6 +53,19 @@ export function kwokStages(binDir: string): string[] {
   }
 }
 
+/** The CustomResourceDefinitions kwok watches (Logs), which the installer placed beside the binaries. */
+export function kwokCrds(binDir: string): string[] {
+  const dir = join(binDir, '..', 'kwok-crds');
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
 /** Command line and readiness check of each part. */
 export function partSpec(name: PartName, c: PartContext): PartSpec {
   const files = sandboxFiles(c.dir);
@@ -106,6 +119,12 @@ export function partSpec(name: PartName, c: PartContext): PartSpec {
           // tell it is current and watches without a resourceVersion time out ("Too large
           // resource version"). Watches and lists are then served from etcd directly.
           '--watch-cache=false',
+          // Pod logs (and exec, port-forward) go to the node's kubelet endpoint, which is kwok's
+          // server: the nodes' InternalIP (127.0.0.1) and daemonEndpoints port. Their Hostname
+          // address (the EC2-style name) resolves nowhere. Without --kubelet-certificate-authority
+          // the API server does not verify the kubelet's serving certificate (kwok's is
+          // self-signed), and kwok asks for no client certificate.
+          '--kubelet-preferred-address-types=InternalIP',
         ],
         env: { PATH: process.env.PATH, HOME: process.env.HOME },
         url: `https://127.0.0.1:${p['kube-apiserver']}`,
@@ -157,8 +176,14 @@ export function partSpec(name: PartName, c: PartContext): PartSpec {
           '--manage-all-nodes=false',
           '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
           '--cidr=10.244.0.0/16',
-          '--node-ip=10.0.11.10',
+          // The node-initialize stage gives each node this InternalIP and kubelet port, so the
+          // API server reaches kwok's server for pod logs like a kubelet's.
+          '--node-ip=127.0.0.1',
+          `--node-port=${p.kwok}`,
           `--server-address=127.0.0.1:${p.kwok}`,
+          // Container logs come from the files that Logs objects name (the agent writes the
+          // workload's stdout there); their CRD is installed before kwok starts.
+          '--enable-crds=Logs',
           // The standard node and pod stages the installer took from kwok's module; naming them
           // also keeps kwok from reading ~/.kwok of whoever runs it.
           `--config=${kwokStages(c.binDir).join(',')}`,
@@ -186,6 +211,7 @@ export function partSpec(name: PartName, c: PartContext): PartSpec {
           `--region=${c.region}`,
           `--lb-deletion-delay=${c.lbDeletionDelaySeconds}`,
           `--koorde-latency-factor=${c.koordeLatencyFactor}`,
+          `--logs-dir=${files.podLogs}`,
         ],
         env: {
           PATH: process.env.PATH,

@@ -90,23 +90,45 @@ install_tofu() {
   stamp_set tofu "$v-release"
 }
 
+# The directory of kwok's Go module (downloaded into the module cache if it is not there).
+kwok_module_dir() {
+  local dir
+  dir=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] && [ -d "$dir/kustomize" ] || fail kwok "the kwok module's files were not found" "rerun; check 'go mod download sigs.k8s.io/kwok@$KWOK_VERSION'"
+  printf '%s' "$dir"
+}
+
+# kwok serves container logs from files named by Logs objects (--enable-crds=Logs); bench
+# sandbox up installs their CRD from here before kwok starts. Checked on every run, not
+# stamped, so a cache built before the CRD was needed gets it too.
+install_kwok_crds() {
+  local f=kwok.x-k8s.io_logs.yaml
+  [ -s "$CACHE/kwok-crds/$f" ] && return 0
+  go_build_env kwok
+  local dir; dir=$(kwok_module_dir)
+  mkdir -p "$CACHE/kwok-crds"
+  install -m 0644 "$dir/kustomize/crd/bases/$f" "$CACHE/kwok-crds/$f.tmp"
+  mv "$CACHE/kwok-crds/$f.tmp" "$CACHE/kwok-crds/$f"
+}
+
 install_kwok() {
   local v=$KWOK_VERSION
-  stamp_ok kwok "$v+stages" && return 0
-  go_build_env kwok
-  GOBIN=$BIN go install -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$v" ||
-    fail kwok "go install sigs.k8s.io/kwok/cmd/kwok@$v failed (output above)" "check that the Go module proxy is reachable, then rerun"
-  # The kwok binary has no built-in stages: it needs Stage objects. Its module ships the
-  # standard ones; take node-initialize, node-heartbeat, pod-ready and pod-delete from it
-  # (not pod-complete: it would finish a workload Job's pod the moment it starts).
-  local dir
-  dir=$(go mod download -json "sigs.k8s.io/kwok@$v" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  [ -n "$dir" ] && [ -d "$dir/kustomize/stage" ] || fail kwok "the kwok module's stages were not found" "rerun; check 'go mod download sigs.k8s.io/kwok@$v'"
-  rm -rf "$CACHE/kwok-stages" && mkdir -p "$CACHE/kwok-stages"
-  for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml pod/fast/pod-ready.yaml pod/fast/pod-delete.yaml; do
-    install -m 0644 "$dir/kustomize/stage/$f" "$CACHE/kwok-stages/$(basename "$f")"
-  done
-  stamp_set kwok "$v+stages"
+  if ! stamp_ok kwok "$v+stages"; then
+    go_build_env kwok
+    GOBIN=$BIN go install -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$v" ||
+      fail kwok "go install sigs.k8s.io/kwok/cmd/kwok@$v failed (output above)" "check that the Go module proxy is reachable, then rerun"
+    # The kwok binary has no built-in stages: it needs Stage objects. Its module ships the
+    # standard ones; take node-initialize, node-heartbeat, pod-ready and pod-delete from it
+    # (not pod-complete: it would finish a workload Job's pod the moment it starts).
+    local dir; dir=$(kwok_module_dir)
+    [ -d "$dir/kustomize/stage" ] || fail kwok "the kwok module's stages were not found" "rerun; check 'go mod download sigs.k8s.io/kwok@$v'"
+    rm -rf "$CACHE/kwok-stages" && mkdir -p "$CACHE/kwok-stages"
+    for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml pod/fast/pod-ready.yaml pod/fast/pod-delete.yaml; do
+      install -m 0644 "$dir/kustomize/stage/$f" "$CACHE/kwok-stages/$(basename "$f")"
+    done
+    stamp_set kwok "$v+stages"
+  fi
+  install_kwok_crds
 }
 
 install_etcd() {

@@ -30,7 +30,7 @@ function cacheWith(replace: Record<string, string>): string {
       symlinkSync(join(real, name), join(bin, name));
     }
   }
-  symlinkSync(join(real, '..', 'kwok-stages'), join(cache, 'sandbox', 'kwok-stages'));
+  for (const d of ['kwok-stages', 'kwok-crds']) symlinkSync(join(real, '..', d), join(cache, 'sandbox', d));
   return cache;
 }
 

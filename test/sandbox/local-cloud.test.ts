@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AppsV1Api, CoreV1Api, type V1Deployment } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, type V1Deployment } from '@kubernetes/client-node';
 import {
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
@@ -67,6 +67,15 @@ describe('the local cloud', () => {
       assert.equal(n.status?.capacity?.cpu, '8');
       assert.equal(n.status?.capacity?.memory, '32Gi');
       assert.ok(n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      // Where the API server reaches the node's "kubelet" (kwok's server) for pod logs.
+      assert.deepEqual(
+        n.status?.addresses?.filter((a) => a.type === 'InternalIP').map((a) => a.address),
+        ['127.0.0.1'],
+      );
+      assert.equal(
+        n.status?.daemonEndpoints?.kubeletEndpoint?.Port,
+        sb.status.parts.find((p) => p.part === 'kwok')?.port,
+      );
     }
   });
 
@@ -284,5 +293,131 @@ describe('the local cloud', () => {
       1000,
     );
     assert.ok(rate > 45 && rate < 55);
+  });
+
+  it("serves the Koorde workload's per-request rows as its pod log, through the API server and kwok", async () => {
+    const ns = 'koorde-logs';
+    const t0 = Math.floor(Date.now() / 1000) * 1000;
+    await core.createNamespace({ body: { metadata: { name: ns, labels: { 'bench.dev/variant': 'logs' } } } });
+    await eventually('the default ServiceAccount exists', async () =>
+      core.readNamespacedServiceAccount({ name: 'default', namespace: ns }),
+    );
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'dht-config' }, data: { DHT_PROTOCOL: 'koorde', NODE_PORT: '4000' } },
+    });
+    for (let i = 0; i < 3; i++) {
+      await core.createNamespacedPod({
+        namespace: ns,
+        body: {
+          metadata: { name: `dht-node-${i}`, labels: { app: 'dht-node' } },
+          spec: {
+            containers: [{ name: 'dht-node', image: 'x', envFrom: [{ configMapRef: { name: 'dht-config' } }] }],
+          },
+        },
+      });
+    }
+    // As manifests/koorde/base/workload.yaml, smaller.
+    await sb.kc.makeApiClient(BatchV1Api).createNamespacedJob({
+      namespace: ns,
+      body: {
+        metadata: { name: 'cache-workload', labels: { app: 'cache-workload' } },
+        spec: {
+          backoffLimit: 0,
+          template: {
+            metadata: { labels: { app: 'cache-workload' } },
+            spec: {
+              restartPolicy: 'Never',
+              containers: [
+                {
+                  name: 'cache-workload',
+                  image: 'x',
+                  args: [
+                    `--target=http://dht-cache-http.${ns}.svc.cluster.local:80`,
+                    '--urls=1000',
+                    '--requests=200',
+                    '--rate=50',
+                    '--zipf=1.2',
+                    '--output=/dev/stdout',
+                  ],
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+    const pod = await eventually('the workload pod runs', async () => {
+      const list = await core.listNamespacedPod({ namespace: ns, labelSelector: 'job-name=cache-workload' });
+      return list.items.find((p) => p.status?.phase === 'Running');
+    });
+    const name = pod.metadata?.name as string;
+    const ROW = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z),(\d+),(\d+\.\d{2}),(\d{3}),(HIT|MISS|),(0x[0-9a-f]{16})$/;
+    const read = async (timestamps = false) =>
+      core.readNamespacedPodLog({ name, namespace: ns, container: 'cache-workload', timestamps });
+    const rowsOf = (log: string) => log.split('\n').filter((l) => ROW.test(l));
+
+    // Through the real path: API server -> the node's InternalIP:kubelet port -> kwok -> the CRI file.
+    const first = await eventually('the pod log has rows', async () => {
+      const log = await read();
+      return rowsOf(log).length > 0 ? log : undefined;
+    });
+    const lines = first.split('\n');
+    assert.equal(lines[0], '━'.repeat(40));
+    assert.equal(lines[1], 'Koorde Cache Workload Generator');
+    assert.equal(lines[2], `Targets: http://dht-cache-http.${ns}.svc.cluster.local:80`);
+    assert.ok(lines.includes('Requests: 200'));
+    assert.ok(lines.includes('Rate: 50.00 req/sec'));
+    assert.ok(lines.includes('timestamp,url_id,latency_ms,status,cache_status,node_id'));
+    const firstCount = rowsOf(first).length;
+    assert.ok(firstCount < 200, `${firstCount} rows at first`);
+
+    const full = await eventually(
+      'the workload finished: 200 rows and its summary',
+      async () => {
+        const log = await read();
+        return rowsOf(log).length > firstCount && log.includes('Summary:') ? log : undefined;
+      },
+      30_000,
+      500,
+    );
+    const t1 = Date.now();
+    const rows = rowsOf(full).map((l) => ROW.exec(l) as RegExpExecArray);
+    assert.equal(rows.length, 200);
+    assert.ok(full.includes('  Total: 200\n'));
+    assert.ok(full.includes('Progress: 200/200 (100.0%)'));
+    const times = rows.map((m) => Date.parse(m[1] as string));
+    for (const [i, m] of rows.entries()) {
+      assert.ok((times[i] as number) >= t0 && (times[i] as number) <= t1, `${m[1]} within the test`);
+      assert.ok(Number(m[3]) > 0, `latency ${m[3]}`);
+      assert.ok(['200', '503'].includes(m[4] as string));
+    }
+    assert.ok(new Set(rows.map((m) => m[6])).size > 1, 'served by several DHT pods');
+    // 200 requests at 50/s: completion times over about 4 s, not one instant.
+    assert.ok(Math.max(...times) - Math.min(...times) >= 3000, 'rows spread over the run');
+
+    // With timestamps, each line carries its CRI time: a row's is its completion time.
+    const stamped = (await read(true)).split('\n').filter((l) => ROW.test(l.slice(l.indexOf(' ') + 1)));
+    assert.equal(stamped.length, 200);
+    for (const l of stamped) {
+      const [at, row] = [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)];
+      assert.equal(
+        new Date(Math.floor(Date.parse(at) / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+        row.split(',')[0],
+      );
+    }
+
+    // The Logs object kwok reads is owned by the pod, so it goes with it.
+    const logsObject = (await sb.kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+      group: 'kwok.x-k8s.io',
+      version: 'v1alpha1',
+      namespace: ns,
+      plural: 'logs',
+      name,
+    })) as { metadata: { ownerReferences?: { kind: string; uid: string }[] } };
+    assert.deepEqual(
+      logsObject.metadata.ownerReferences?.map((o) => [o.kind, o.uid]),
+      [['Pod', pod.metadata?.uid]],
+    );
   });
 });

@@ -4,6 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 /** A minimal JSON REST client on the kubeconfig's credentials (the agent plays a cloud component). */
 export interface KubeRest {
   get<T>(path: string): Promise<T>;
+  post<T>(path: string, body: unknown): Promise<T>;
   patch<T>(path: string, body: unknown, contentType?: string): Promise<T>;
 }
 
@@ -56,6 +57,7 @@ export function createKubeRest(kc: KubeConfig): KubeRest {
   };
   return {
     get: (path) => call('GET', path),
+    post: (path, body) => call('POST', path, body),
     patch: (path, body, contentType = 'application/merge-patch+json') => call('PATCH', path, body, contentType),
   };
 }

@@ -1,14 +1,17 @@
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createKubeRest, type KubeMeta } from './kube-rest.ts';
+import { createKubeRest, KubeRestError, type KubeMeta } from './kube-rest.ts';
 import { LoadBalancerController } from './lb-controller.ts';
-import { WorkloadSimulator, type PodInfo } from './simulator.ts';
+import { PodLogWriter } from './pod-logs.ts';
+import { configMapRefs, podInfo, type ConfigMaps, type Pod } from './pods.ts';
+import { WorkloadSimulator } from './simulator.ts';
 
 /**
  * The local cloud's agent, started by `bench sandbox up` as its own process: the load-balancer
  * controller (what AWS's controllers do for LoadBalancer Services) and the workload simulator
- * Prometheus scrapes. Logs go to stdout (the part's log file).
+ * Prometheus scrapes, which also writes the simulated workloads' stdout as their pods' container
+ * logs (CRI files in --logs-dir, served by kwok). Logs go to stdout (the part's log file).
  */
 const { values } = parseArgs({
   options: {
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     region: { type: 'string', default: 'eu-central-1' },
     'lb-deletion-delay': { type: 'string', default: '20' },
     'koorde-latency-factor': { type: 'string', default: '0.8' },
+    'logs-dir': { type: 'string' },
   },
 });
 
@@ -26,11 +30,24 @@ kc.loadFromFile(values.kubeconfig as string);
 const kube = createKubeRest(kc);
 const lb = new LoadBalancerController(kube, values.region as string, Number(values['lb-deletion-delay']));
 const sim = new WorkloadSimulator({ koordeLatencyFactor: Number(values['koorde-latency-factor']) });
+const podLogs = values['logs-dir'] ? new PodLogWriter(kube, values['logs-dir']) : undefined;
 
-interface Pod {
-  metadata: KubeMeta;
-  spec: { nodeName?: string; containers: { args?: string[]; command?: string[] }[] };
-  status?: { phase?: string };
+/** The ConfigMaps the DHT pods take their environment from (DHT_PROTOCOL: Koorde or Chord). */
+async function dhtConfigMaps(pods: Pod[]): Promise<ConfigMaps> {
+  const refs = new Set(pods.filter((p) => p.metadata.labels?.app === 'dht-node').flatMap(configMapRefs));
+  const out: ConfigMaps = new Map();
+  await Promise.all(
+    [...refs].map(async (ref) => {
+      const [ns, name] = ref.split('/') as [string, string];
+      try {
+        const cm = await kube.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/configmaps/${name}`);
+        out.set(ref, cm.data ?? {});
+      } catch (err) {
+        if (!(err instanceof KubeRestError && err.status === 404)) throw err;
+      }
+    }),
+  );
+  return out;
 }
 
 async function pollPods(): Promise<void> {
@@ -38,15 +55,14 @@ async function pollPods(): Promise<void> {
     kube.get<{ items: Pod[] }>('/api/v1/pods'),
     kube.get<{ items: { metadata: KubeMeta }[] }>('/api/v1/namespaces'),
   ]);
-  const infos: PodInfo[] = pods.items.map((p) => ({
-    namespace: p.metadata.namespace ?? 'default',
-    name: p.metadata.name,
-    node: p.spec.nodeName,
-    running: p.status?.phase === 'Running' && !p.metadata.deletionTimestamp,
-    labels: p.metadata.labels ?? {},
-    args: p.spec.containers.flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]),
-  }));
-  sim.update(infos, new Map(namespaces.items.map((n) => [n.metadata.name, n.metadata.labels ?? {}])));
+  const configMaps = await dhtConfigMaps(pods.items);
+  const now = Date.now();
+  sim.update(
+    pods.items.map((p) => podInfo(p, configMaps)),
+    new Map(namespaces.items.map((n) => [n.metadata.name, n.metadata.labels ?? {}])),
+    now,
+  );
+  if (podLogs) await podLogs.write(sim.drainPodLogs(now));
 }
 
 function every(ms: number, fn: () => Promise<void>, what: string): NodeJS.Timeout {

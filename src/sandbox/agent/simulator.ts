@@ -7,8 +7,14 @@
  * pod on the same node collects them and, while a nop-collector runs, they are accepted there
  * (else they count as export failures). Koorde: a Running cache-workload pod sends `--rate`
  * requests/s (up to `--requests`) to its namespace's dht-node pods; latency grows with the ring
- * size, and Koorde's is Chord's times a configurable factor (the "true difference").
+ * size, and Koorde's is Chord's times a configurable factor (the "true difference"). Whether a
+ * ring is Koorde or Chord is what its pods are configured with (DHT_PROTOCOL, from the dht-config
+ * ConfigMap), as for the real nodes, not the namespace's name or variant label: an A/A comparison
+ * runs Chord in two namespaces. The workload also writes what the real program prints to stdout
+ * (header, one CSV row per completed request when `--output=/dev/stdout`, progress, summary),
+ * each line at its simulated time; the agent turns that into the pod's container log.
  */
+import { createHash } from 'node:crypto';
 
 /** What the simulator needs to know about a pod. */
 export interface PodInfo {
@@ -18,7 +24,32 @@ export interface PodInfo {
   running: boolean;
   labels: Record<string, string>;
   args: string[];
+  /** The pod's UID (names its log file; owns its Logs object). */
+  uid?: string;
+  /** Its containers' names, in order. */
+  containers?: string[];
+  /** Its containers' environment: literal values and ConfigMap entries (envFrom, configMapKeyRef). */
+  env?: Record<string, string>;
 }
+
+/** One line a simulated container wrote to stdout, at its simulated time (ms since the epoch). */
+export interface LogLine {
+  time: number;
+  line: string;
+}
+
+/** A simulated container's stdout lines since the last drain. */
+export interface PodLog {
+  namespace: string;
+  name: string;
+  uid: string | undefined;
+  container: string;
+  lines: LogLine[];
+}
+
+/** The CSV header the workload writes to its --output before the rows. */
+export const WORKLOAD_CSV_HEADER = 'timestamp,url_id,latency_ms,status,cache_status,node_id';
+const BAR = '━'.repeat(40);
 
 export interface SimulatorOptions {
   /** Koorde latency relative to Chord's (0.8: 20% lower). */
@@ -54,21 +85,73 @@ interface VariantCounters {
   successorFallbacks: number;
 }
 
-const arg = (args: string[], name: string): number | undefined => {
+/** A flag's value as Go's flag package reads `--name=value` or `-name=value` (the last one wins). */
+const strArg = (args: string[], name: string): string | undefined => {
+  let value: string | undefined;
   for (const a of args) {
-    if (a.startsWith(`--${name}=`)) {
-      const v = Number(a.slice(name.length + 3));
-      if (Number.isFinite(v)) return v;
-    }
+    for (const prefix of [`--${name}=`, `-${name}=`]) if (a.startsWith(prefix)) value = a.slice(prefix.length);
   }
-  return undefined;
+  return value;
 };
+
+const arg = (args: string[], name: string): number | undefined => {
+  const s = strArg(args, name);
+  const v = s === undefined ? NaN : Number(s);
+  return Number.isFinite(v) ? v : undefined;
+};
+
+/** Go's time.RFC3339 of a UTC time: whole seconds. */
+const rfc3339 = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
+/** A Go time.Duration rounded to seconds, as its String() prints it (4s, 3m20s, 1h0m5s). */
+export function goDurationSeconds(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  if (h > 0) return `${h}h${m}m${sec}s`;
+  if (m > 0) return `${m}m${sec}s`;
+  return `${sec}s`;
+}
+
+/** A DHT node's id, as its /metrics and the X-Node-ID header name it. */
+export function dhtNodeId(namespace: string, name: string): string {
+  return `0x${createHash('sha1').update(`${namespace}/${name}`).digest('hex').slice(0, 16)}`;
+}
+
+/** One cache-workload pod's run of the real program, with its counters and unwritten lines. */
+interface WorkloadRun {
+  namespace: string;
+  name: string;
+  uid: string | undefined;
+  container: string;
+  rate: number;
+  requests: number;
+  /** --output; when it is the container's stdout, the CSV goes into the pod log. */
+  output: string;
+  csvToStdout: boolean;
+  /** Cumulative distribution of the URL ids (Go's rand.Zipf with q=1.5); empty when invalid. */
+  zipfCdf: Float64Array;
+  startedAt: number;
+  /** Seconds the pod has been Running (requests are due at (i+1)/rate of them). */
+  active: number;
+  sent: number;
+  lastSendAt: number;
+  done: boolean;
+  total: number;
+  success: number;
+  hits: number;
+  misses: number;
+  latencySumMs: number;
+  lines: LogLine[];
+}
 
 export class WorkloadSimulator {
   readonly #opts: Required<SimulatorOptions>;
   #pods: PodInfo[] = [];
   #namespaceLabels = new Map<string, Record<string, string>>();
-  #last = Date.now();
+  /** The simulated time counters are integrated to (ms); set by the first advance. */
+  #last: number | undefined;
   // Thyme
   #accepted = 0;
   #thymeReceived = new Map<string, number>();
@@ -79,8 +162,7 @@ export class WorkloadSimulator {
   // Koorde
   #variants = new Map<string, VariantCounters>();
   #dhtPods = new Map<string, DhtPodCounters>();
-  #workloadSent = new Map<string, number>();
-  #fractionalRequests = new Map<string, number>();
+  #runs = new Map<string, WorkloadRun>();
 
   constructor(options: SimulatorOptions) {
     this.#opts = { noise: 0.003, random: Math.random, ...options };
@@ -95,11 +177,31 @@ export class WorkloadSimulator {
 
   /** Integrates every counter from the last advance to `now` at the current rates. */
   advance(now = Date.now()): void {
-    const dt = Math.max(0, (now - this.#last) / 1000);
+    const from = this.#last ?? now;
+    if (this.#last !== undefined && now <= from) return;
     this.#last = now;
-    if (dt === 0) return;
+    if (now === from) return;
+    const dt = (now - from) / 1000;
     this.#advanceThyme(dt);
-    this.#advanceKoorde(dt);
+    this.#advanceKoorde(from, now);
+  }
+
+  /**
+   * The stdout lines each workload pod wrote up to `now` (in time order) that were not drained
+   * yet; a request that completes after `now` stays for the next drain.
+   */
+  drainPodLogs(now = Date.now()): PodLog[] {
+    this.advance(now);
+    const out: PodLog[] = [];
+    for (const run of this.#runs.values()) {
+      if (run.lines.length === 0) continue;
+      run.lines.sort((a, b) => a.time - b.time);
+      const n = run.lines.findIndex((l) => l.time > now);
+      const lines = n < 0 ? run.lines.splice(0) : run.lines.splice(0, n);
+      if (lines.length === 0) continue;
+      out.push({ namespace: run.namespace, name: run.name, uid: run.uid, container: run.container, lines });
+    }
+    return out;
   }
 
   #gauss(): number {
@@ -141,26 +243,146 @@ export class WorkloadSimulator {
     return this.#namespaceLabels.get(namespace)?.['bench.dev/variant'] || namespace.replace(/-dht$/, '');
   }
 
-  #advanceKoorde(dt: number): void {
+  /**
+   * The protocol a namespace's ring runs: its DHT pods' DHT_PROTOCOL (the dht-config ConfigMap
+   * they load); a node configured without one runs Koorde.
+   */
+  #protocolOf(namespace: string): 'koorde' | 'chord' {
+    const configured = this.#pods.find(
+      (p) => p.namespace === namespace && p.labels.app === 'dht-node' && p.env?.DHT_PROTOCOL,
+    )?.env?.DHT_PROTOCOL;
+    return configured?.trim().toLowerCase() === 'chord' ? 'chord' : 'koorde';
+  }
+
+  #advanceKoorde(from: number, now: number): void {
+    const dt = (now - from) / 1000;
     const running = this.#pods.filter((p) => p.running);
     const byNamespace = new Map<string, PodInfo[]>();
     for (const p of running.filter((p) => p.labels.app === 'dht-node'))
       byNamespace.set(p.namespace, [...(byNamespace.get(p.namespace) ?? []), p]);
     for (const w of running.filter((p) => p.labels.app === 'cache-workload')) {
       const key = `${w.namespace}/${w.name}`;
-      const rate = arg(w.args, 'rate') ?? 50;
-      const limit = arg(w.args, 'requests') ?? Infinity;
-      const sent = this.#workloadSent.get(key) ?? 0;
-      const due = Math.min(rate * dt + (this.#fractionalRequests.get(key) ?? 0), limit - sent);
-      const n = Math.max(0, Math.floor(due));
-      this.#fractionalRequests.set(key, Math.max(0, due - n));
-      this.#workloadSent.set(key, sent + n);
-      if (n > 0) this.#serve(w.namespace, byNamespace.get(w.namespace) ?? [], n);
+      let run = this.#runs.get(key);
+      if (!run) {
+        run = this.#startRun(w, from);
+        this.#runs.set(key, run);
+      }
+      if (run.done) continue;
+      const before = run.active;
+      run.active += dt;
+      // The real program's ticker sends request i at (i+1)/rate seconds after its start.
+      const due = Math.min(run.requests, Math.floor(run.active * run.rate + 1e-9));
+      const sendTimes: number[] = [];
+      for (let i = run.sent; i < due; i++) sendTimes.push(from + ((i + 1) / run.rate - before) * 1000);
+      if (sendTimes.length > 0) this.#serve(run, byNamespace.get(w.namespace) ?? [], sendTimes);
+      if (run.sent >= run.requests && run.lastSendAt + 5000 <= now) this.#finishRun(run);
     }
   }
 
-  /** n requests of one namespace's workload, served by its DHT pods. */
-  #serve(namespace: string, nodes: PodInfo[], n: number): void {
+  /** The header the real program prints when it starts (or its error, for invalid flags). */
+  #startRun(w: PodInfo, at: number): WorkloadRun {
+    const urls = Math.trunc(arg(w.args, 'urls') ?? 100);
+    const zipf = arg(w.args, 'zipf') ?? 1.2;
+    const output = strArg(w.args, 'output') ?? 'results.csv';
+    const run: WorkloadRun = {
+      namespace: w.namespace,
+      name: w.name,
+      uid: w.uid,
+      container: w.containers?.[0] ?? 'cache-workload',
+      rate: arg(w.args, 'rate') ?? 50,
+      requests: Math.max(0, Math.trunc(arg(w.args, 'requests') ?? 1000)),
+      output,
+      csvToStdout: ['/dev/stdout', '/proc/self/fd/1'].includes(output),
+      zipfCdf: new Float64Array(0),
+      startedAt: at,
+      active: 0,
+      sent: 0,
+      lastSendAt: at,
+      done: false,
+      total: 0,
+      success: 0,
+      hits: 0,
+      misses: 0,
+      latencySumMs: 0,
+      lines: [],
+    };
+    const targets = (strArg(w.args, 'targets') ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '');
+    if (targets.length === 0) targets.push(strArg(w.args, 'target') ?? 'http://localhost:8080');
+    const seed = BigInt(Math.floor(at)) * 1_000_000n + BigInt(Math.floor(this.#opts.random() * 1e6));
+    const print = (line: string) => run.lines.push({ time: at, line });
+    print(BAR);
+    print('Koorde Cache Workload Generator');
+    print(`Targets: ${targets.join(', ')}`);
+    print(`URLs: ${urls}`);
+    print(`Requests: ${run.requests}`);
+    print(`Rate: ${run.rate.toFixed(2)} req/sec`);
+    print(`Zipf: ${zipf.toFixed(2)}`);
+    print(`Seed: ${seed}`);
+    print(BAR);
+    if (urls < 2 || zipf <= 1 || !(run.rate > 0)) {
+      print(
+        urls < 2
+          ? `Error: --urls must be >= 2 (got ${urls})`
+          : zipf <= 1
+            ? `Error: --zipf must be > 1.0 (got ${zipf.toFixed(2)})`
+            : `Error: --rate must be > 0 (got ${run.rate.toFixed(2)})`,
+      );
+      run.done = true;
+      return run;
+    }
+    print(`Origin: ${strArg(w.args, 'origin') ?? 'https://httpbin.org'}`);
+    if (run.csvToStdout) print(WORKLOAD_CSV_HEADER);
+    // P(k) ~ (1.5 + k)^-zipf for k = 0..urls-1, as Go's rand.NewZipf(rng, zipf, 1.5, urls-1).
+    const cdf = new Float64Array(urls);
+    let sum = 0;
+    for (let k = 0; k < urls; k++) cdf[k] = sum += (1.5 + k) ** -zipf;
+    for (let k = 0; k < urls; k++) cdf[k] = (cdf[k] as number) / sum;
+    run.zipfCdf = cdf;
+    return run;
+  }
+
+  #urlId(run: WorkloadRun): number {
+    const u = this.#opts.random();
+    const cdf = run.zipfCdf;
+    let lo = 0;
+    let hi = cdf.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((cdf[mid] as number) < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The summary the real program prints 5 s after its last request, before it exits. */
+  #finishRun(run: WorkloadRun): void {
+    run.done = true;
+    const at = run.lastSendAt + 5000;
+    const pct = (a: number, b: number) => ((a / b) * 100).toFixed(1);
+    for (const line of [
+      '',
+      BAR,
+      'Summary:',
+      `  Total: ${run.total}`,
+      `  Success: ${run.success} (${pct(run.success, run.total)}%)`,
+      `  Avg Latency: ${(run.latencySumMs / run.success).toFixed(2)} ms`,
+      `  Cache Hits: ${run.hits}`,
+      `  Cache Misses: ${run.misses}`,
+      `  Hit Rate: ${pct(run.hits, run.hits + run.misses)}%`,
+      `  Duration: ${goDurationSeconds(at - run.startedAt)}`,
+      BAR,
+      '',
+      `Results saved to: ${run.output}`,
+    ])
+      run.lines.push({ time: at, line });
+  }
+
+  /** One workload's requests, sent at these times, served by its namespace's DHT pods. */
+  #serve(run: WorkloadRun, nodes: PodInfo[], sendTimes: number[]): void {
+    const namespace = run.namespace;
     const variant = this.#variantOf(namespace);
     const key = `${namespace}\0${variant}`;
     const c = this.#variants.get(key) ?? {
@@ -175,23 +397,53 @@ export class WorkloadSimulator {
     };
     this.#variants.set(key, c);
     const size = nodes.length;
-    const koorde = variant === 'koorde';
+    const koorde = this.#protocolOf(namespace) === 'koorde';
     // Median latency grows with the hops a lookup takes; lognormal spread (p95 = 1.78 x median).
     const median = (0.004 + 0.0015 * Math.log2(Math.max(size, 2))) * (koorde ? this.#opts.koordeLatencyFactor : 1);
-    for (let i = 0; i < n; i++) {
+    const row = (done: number, urlId: number, latency: number, status: number, cache: string, node: string) => {
+      if (!run.csvToStdout) return;
+      // Go: float64(latency.Microseconds())/1000.0 printed with %.2f.
+      const ms = (Math.floor(latency * 1e6) / 1000).toFixed(2);
+      run.lines.push({ time: done, line: `${rfc3339(done)},${urlId},${ms},${status},${cache},${node}` });
+    };
+    for (const sentAt of sendTimes) {
+      run.sent++;
+      run.lastSendAt = sentAt;
+      if (run.sent % 100 === 0) {
+        const pct = ((run.sent / run.requests) * 100).toFixed(1);
+        run.lines.push({ time: sentAt, line: `Progress: ${run.sent}/${run.requests} (${pct}%)` });
+      }
+      const urlId = this.#urlId(run);
       c.requests++;
-      if (size === 0 || this.#opts.random() < 0.001) {
+      run.total++;
+      if (size === 0) {
+        // No endpoints behind the Service: the connection is refused, and no row is written.
         c.errors++;
+        run.latencySumMs += 1;
         continue;
       }
+      const pod = nodes[Math.floor(this.#opts.random() * size)] as PodInfo;
+      const nodeId = dhtNodeId(pod.namespace, pod.name);
       const latency = median * Math.exp(0.35 * this.#gauss());
+      run.success++;
+      run.latencySumMs += latency * 1000;
+      if (this.#opts.random() < 0.001) {
+        // A rare error answer: a row with its status, not a cache hit.
+        c.errors++;
+        run.misses++;
+        row(sentAt + latency * 1000, urlId, latency, 503, '', nodeId);
+        continue;
+      }
       c.latencySum += latency;
       LATENCY_BUCKETS.forEach((b, j) => {
         if (latency <= b) c.buckets[j] = (c.buckets[j] ?? 0) + 1;
       });
       const hit = this.#opts.random() < 0.55;
-      if (hit) c.hits++;
-      const pod = nodes[Math.floor(this.#opts.random() * size)] as PodInfo;
+      if (hit) {
+        c.hits++;
+        run.hits++;
+      } else run.misses++;
+      row(sentAt + latency * 1000, urlId, latency, 200, hit ? 'HIT' : 'MISS', nodeId);
       const pc = this.#dhtPod(`${pod.namespace}/${pod.name}`);
       if (hit) pc.hits++;
       else {
@@ -327,10 +579,10 @@ export class WorkloadSimulator {
     const pod = this.#pods.find((p) => p.namespace === namespace && p.name === name && p.labels.app === 'dht-node');
     if (!pod) return undefined;
     const c = this.#dhtPod(`${namespace}/${name}`);
-    const protocol = this.#variantOf(namespace) === 'koorde' ? 'koorde' : 'chord';
+    const protocol = this.#protocolOf(namespace);
     const lookups = c.hits + c.misses;
     return {
-      node: { id: `0x${Buffer.from(`${namespace}/${name}`).toString('hex').slice(0, 16)}`, addr: `${name}:4000` },
+      node: { id: dhtNodeId(namespace, name), addr: `${name}:4000` },
       cache: {
         hits: c.hits,
         misses: c.misses,

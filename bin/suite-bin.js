@@ -11,7 +11,10 @@ const SUITE_COMMANDS = new Set(['plan', 'run', 'compare']);
 export async function runWithSuite(suite, bin) {
   const args = process.argv.slice(2);
   const at = args.findIndex((a) => !a.startsWith('-'));
-  if (at >= 0 && SUITE_COMMANDS.has(args[at]) && args[at + 1] !== suite) args.splice(at + 1, 0, suite);
+  // compare's first argument may be a variant named like the suite (`koorde-bench compare koorde
+  // chord`), so the suite is always filled in there; plan and run accept it given twice.
+  if (at >= 0 && SUITE_COMMANDS.has(args[at]) && (args[at] === 'compare' || args[at + 1] !== suite))
+    args.splice(at + 1, 0, suite);
   const root = fileURLToPath(new URL('..', import.meta.url));
   const { execute } = await import('@oclif/core');
   const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));

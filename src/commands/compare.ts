@@ -1,14 +1,10 @@
-import { join } from 'node:path';
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BenchCommand } from '../cli/base-command.ts';
-import { handleInterrupts } from '../cli/interrupts.ts';
+import { handleRunInterrupts } from '../cli/interrupts.ts';
 import { runInputFlags, runInputsFrom, suiteArg } from '../cli/run-flags.ts';
 import { compareVariants, type CompareRunResult } from '../engine/compare.ts';
-import { cleanupCommand } from '../engine/run.ts';
 import { UsageError } from '../errors.ts';
 import { EventBus } from '../run/events.ts';
-import { aliveResources, readJournal } from '../run/journal.ts';
-import { JOURNAL_FILE } from '../run/run-dir.ts';
 import { formatCompareResult } from '../ui/format.ts';
 import { withProgress } from '../ui/progress.ts';
 
@@ -51,12 +47,9 @@ export default class CompareCommand extends BenchCommand {
     'koorde-bench compare chord chord --target sandbox                  # A/A: expect no significant difference',
   ];
   static override strict = false;
-  static override args = {
-    suite: suiteArg,
-    variants: Args.string({
-      description: 'variants to compare, the baseline first (two or more; a variant named twice is an A/A comparison)',
-    }),
-  };
+  // The variants follow the suite (`bench compare koorde chord koorde`), any number of them.
+  static override usage = '<%= command.id %> SUITE VARIANT VARIANT... [FLAGS]';
+  static override args = { suite: suiteArg };
   static override flags = {
     ...runInputFlags,
     sizes: Flags.string({
@@ -79,21 +72,16 @@ export default class CompareCommand extends BenchCommand {
   };
 
   async run(): Promise<CompareRunResult> {
-    const { args, argv, flags } = await this.parse(CompareCommand);
-    const variants = (argv as string[]).slice(1);
+    const { args, argv, raw, flags } = await this.parse(CompareCommand);
+    const unknown = (argv as string[]).find((a) => a.startsWith('-'));
+    if (unknown) throw new UsageError('E_USAGE', `unknown flag ${unknown}`, { fix: 'see `bench compare --help`' });
+    // In the order given: oclif's argv reorders repeated values (`koorde chord koorde`).
+    const variants = raw
+      .filter((t) => t.type === 'arg')
+      .map((t) => t.input)
+      .slice(1);
     const events = new EventBus();
-    let run: { runId: string; runDir: string } | undefined;
-    events.subscribe((e) => {
-      if (e.code === 'run.start') run = e.data as { runId: string; runDir: string };
-    });
-    const interrupts = handleInterrupts(() => {
-      if (!run) return 'Left before anything was created.';
-      const alive = aliveResources(readJournal(join(run.runDir, JOURNAL_FILE)).records);
-      const list = alive.length
-        ? `Still alive:\n  ${alive.map((r) => `${r.kind} ${r.id}`).join('\n  ')}`
-        : 'The journal records nothing alive.';
-      return `Left during teardown. ${list}\nRemove what is left with: ${cleanupCommand(run.runId, flags['runs-dir'])}`;
-    });
+    const interrupts = handleRunInterrupts(events, flags['runs-dir']);
     try {
       const options = {
         ...runInputsFrom(args.suite, flags),

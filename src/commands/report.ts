@@ -31,10 +31,12 @@ export default class ReportCommand extends BenchCommand {
   };
 
   async run(): Promise<RunReportResult | ComparisonReportResult | CompareResult> {
-    const { argv, flags } = await this.parse(ReportCommand);
-    const runIds = argv as string[];
-    if (runIds.some((id) => id.startsWith('-')))
-      throw new UsageError('E_USAGE', `unknown flag ${runIds.find((id) => id.startsWith('-'))}`, {
+    const { argv, raw, flags } = await this.parse(ReportCommand);
+    // In the order given (the first is the baseline): oclif's argv reorders repeated values.
+    const runIds = raw.filter((t) => t.type === 'arg').map((t) => t.input);
+    const unknown = (argv as string[]).find((id) => id.startsWith('-'));
+    if (unknown)
+      throw new UsageError('E_USAGE', `unknown flag ${unknown}`, {
         fix: 'see `bench report --help`',
       });
     if (runIds.length > 1) {

@@ -1,12 +1,9 @@
-import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BenchCommand } from '../cli/base-command.ts';
 import { runInputFlags, runInputsFrom, suiteArg } from '../cli/run-flags.ts';
-import { handleInterrupts } from '../cli/interrupts.ts';
-import { cleanupCommand, runBenchmark, type RunResult } from '../engine/run.ts';
+import { handleRunInterrupts } from '../cli/interrupts.ts';
+import { runBenchmark, type RunResult } from '../engine/run.ts';
 import { EventBus } from '../run/events.ts';
-import { aliveResources, readJournal } from '../run/journal.ts';
-import { JOURNAL_FILE } from '../run/run-dir.ts';
 import { formatRunResult } from '../ui/format.ts';
 import { withProgress } from '../ui/progress.ts';
 
@@ -52,18 +49,7 @@ export default class RunCommand extends BenchCommand {
   async run(): Promise<RunResult> {
     const { args, flags } = await this.parse(RunCommand);
     const events = new EventBus();
-    let run: { runId: string; runDir: string } | undefined;
-    events.subscribe((e) => {
-      if (e.code === 'run.start') run = e.data as { runId: string; runDir: string };
-    });
-    const interrupts = handleInterrupts(() => {
-      if (!run) return 'Left before anything was created.';
-      const alive = aliveResources(readJournal(join(run.runDir, JOURNAL_FILE)).records);
-      const list = alive.length
-        ? `Still alive:\n  ${alive.map((r) => `${r.kind} ${r.id}`).join('\n  ')}`
-        : 'The journal records nothing alive.';
-      return `Left during teardown. ${list}\nRemove what is left with: ${cleanupCommand(run.runId, flags['runs-dir'])}`;
-    });
+    const interrupts = handleRunInterrupts(events, flags['runs-dir']);
     try {
       const result = await withProgress({ phases: RUN_PHASES, events, json: this.jsonEnabled() }, () =>
         runBenchmark({

@@ -1,7 +1,7 @@
 import { createKubeWorkloads, type WorkloadRef } from '../adapters/kube-workloads.ts';
 import type { ClusterConnection } from '../adapters/kube-cluster.ts';
 import { createPodData, type PodData } from '../adapters/pod-data.ts';
-import { BenchError, InterruptedError, toBenchError, UsageError } from '../errors.ts';
+import { InterruptedError, UsageError } from '../errors.ts';
 import { deploy } from '../phases/deploy.ts';
 import { runLoadPhases } from '../phases/load.ts';
 import { captureWindowEnd, captureWindowStart, type TrialKey } from '../phases/measure.ts';
@@ -17,9 +17,9 @@ import { writeComparisonReport, COMPARE_PLAN_MESSAGE, type ComparePlan } from '.
 import { checkRunInputs } from './inputs.ts';
 import {
   bringUpInfrastructure,
-  cleanupCommand,
+  finishRun,
   prepareRun,
-  tearDownRun,
+  workloadSelectors,
   type Infrastructure,
   type RunContext,
   type RunOptions,
@@ -251,48 +251,7 @@ export async function compareVariants(options: CompareOptions): Promise<CompareR
       if (result.status === 'succeeded') result.status = 'failed';
     }
   }
-  if (failure) {
-    result.error = { code: (failure as BenchError).code ?? 'E_INTERNAL', message: (failure as Error).message };
-    ctx.journal.append({ type: 'error', phase: 'compare', code: result.error.code, message: result.error.message });
-  }
-  let teardownError: unknown;
-  if (ctx.record.keep) {
-    result.cleanupCommand = cleanupCommand(ctx.runId, options.runsDir);
-    ctx.journal.append({
-      type: 'note',
-      phase: 'teardown',
-      message: 'kept (--keep)',
-      data: { cleanupCommand: result.cleanupCommand },
-    });
-    ctx.events.emit(
-      'warn',
-      'teardown',
-      'teardown.kept',
-      `everything is left running (--keep); remove it later with: ${result.cleanupCommand}`,
-    );
-  } else {
-    try {
-      result.teardown = await tearDownRun(ctx, infra);
-    } catch (err) {
-      teardownError = err;
-      result.cleanupCommand = cleanupCommand(ctx.runId, options.runsDir);
-    }
-  }
-  const final = teardownError ?? failure;
-  ctx.journal.append({ type: 'run-end', status: result.status, exitCode: final ? toBenchError(final).exitCode : 0 });
-  ctx.journal.close();
-  if (final) {
-    const e = toBenchError(final);
-    const before =
-      teardownError && failure
-        ? ` (the comparison had failed before: ${(failure as Error).message.split('\n')[0]})`
-        : '';
-    throw new BenchError(e.kind, e.code, `${e.message}${before}`, {
-      fix: e.fix ?? (result.cleanupCommand ? `run \`${result.cleanupCommand}\`` : undefined),
-      data: { ...e.data, result },
-    });
-  }
-  return result;
+  return finishRun(ctx, infra, options.runsDir, result, failure);
 }
 
 async function runTrials(
@@ -421,15 +380,7 @@ async function deployArms(
     journal: ctx.journal,
     events: ctx.events,
   });
-  const selectors = new Map(
-    objects
-      .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.object.kind))
-      .map((o) => [
-        `${o.object.kind} ${o.object.metadata.namespace ?? 'default'}/${o.object.metadata.name}`,
-        ((o.object.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ??
-          {}) as Record<string, string>,
-      ]),
-  );
+  const selectors = workloadSelectors(objects);
   await verify({
     kube,
     journal: ctx.journal,

@@ -40,7 +40,7 @@ import { createRunDir, JOURNAL_FILE, newRunId, resolveRunsRoot } from '../run/ru
 import { resolveTarget, type TargetSetup } from '../run/target.ts';
 import type { LoadedSuite } from '../suite/load.ts';
 import type { PhaseDurations } from '../suite/phases.ts';
-import { renderManifests, resolveParams } from '../suite/render.ts';
+import { renderManifests, resolveParams, type RenderedObject } from '../suite/render.ts';
 import type { TargetName } from '../suite/schema.ts';
 
 /** What starting a run is asked for (the flags of `bench run`). */
@@ -224,6 +224,19 @@ export async function tearDownRun(
   });
 }
 
+/** Each rendered workload's pod selector, by `<Kind> <namespace>/<name>` (for verify's placement checks). */
+export function workloadSelectors(objects: RenderedObject[]): Map<string, Record<string, string>> {
+  return new Map(
+    objects
+      .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.object.kind))
+      .map((o) => [
+        `${o.object.kind} ${o.object.metadata.namespace ?? 'default'}/${o.object.metadata.name}`,
+        ((o.object.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ??
+          {}) as Record<string, string>,
+      ]),
+  );
+}
+
 /** The command that removes what a kept (or interrupted) run left. */
 export function cleanupCommand(runId: string, runsDir?: string): string {
   return `bench cleanup ${runId}${runsDir ? ` --runs-dir ${runsDir}` : ''}`;
@@ -296,15 +309,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       events: ctx.events,
     });
     result.deployed = deployed.applied.length;
-    const selectors = new Map(
-      objects
-        .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.object.kind))
-        .map((o) => [
-          `${o.object.kind} ${o.object.metadata.namespace ?? 'default'}/${o.object.metadata.name}`,
-          ((o.object.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ??
-            {}) as Record<string, string>,
-        ]),
-    );
+    const selectors = workloadSelectors(objects);
     const verified = await verify({
       kube,
       journal: ctx.journal,
@@ -352,15 +357,36 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       failure ??= err;
     }
   }
+  return finishRun(ctx, infra, options.runsDir, result, failure);
+}
+
+/** What {@link finishRun} reads and fills in of a run's (or a comparison's) result. */
+export interface FinishableResult {
+  status: 'succeeded' | 'failed' | 'interrupted';
+  teardown: TeardownResult | undefined;
+  cleanupCommand: string | undefined;
+  error: { code: string; message: string } | undefined;
+}
+
+/**
+ * The end of every run: the failure (if any) journaled, then teardown in the load-balancer-safe
+ * order (or, with --keep, the cleanup command), the run-end record, and the error to exit with:
+ * a teardown that left resources wins over the failure before it, which its message names.
+ */
+export async function finishRun<R extends FinishableResult>(
+  ctx: RunContext,
+  infra: Partial<Infrastructure>,
+  runsDir: string | undefined,
+  result: R,
+  failure: unknown,
+): Promise<R> {
   if (failure) {
-    const err = failure;
-    result.error = { code: (err as BenchError).code ?? 'E_INTERNAL', message: (err as Error).message };
+    result.error = { code: (failure as BenchError).code ?? 'E_INTERNAL', message: (failure as Error).message };
     ctx.journal.append({ type: 'error', phase: 'run', code: result.error.code, message: result.error.message });
   }
-
   let teardownError: unknown;
   if (ctx.record.keep) {
-    result.cleanupCommand = cleanupCommand(ctx.runId, options.runsDir);
+    result.cleanupCommand = cleanupCommand(ctx.runId, runsDir);
     ctx.journal.append({
       type: 'note',
       phase: 'teardown',
@@ -379,7 +405,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       result.teardown = await tearDownRun(ctx, infra);
     } catch (err) {
       teardownError = err;
-      result.cleanupCommand = cleanupCommand(ctx.runId, options.runsDir);
+      result.cleanupCommand = cleanupCommand(ctx.runId, runsDir);
     }
   }
   const final = teardownError ?? failure;

@@ -17,6 +17,7 @@
 import { mulberry32 } from '../src/report/compare.ts';
 import type { ComparisonArm, ComparisonMetricDef, TrialSamples } from '../src/report/comparison-model.ts';
 import { buildComparison, COMPARISON_DEFAULTS } from '../src/report/comparison-stats.ts';
+import { normal, poisson } from '../test/helpers/random.ts';
 
 const ARMS: ComparisonArm[] = [
   { name: 'chord', variant: 'chord', namespace: 'a' },
@@ -25,23 +26,6 @@ const ARMS: ComparisonArm[] = [
 
 function metric(id: string, label: string, unit: string, estimator: ComparisonMetricDef['estimator']) {
   return { id, metric: id.split('.')[0] as string, label, unit, estimator, better: undefined };
-}
-
-/** Standard normal deviates (Box-Muller) from a seeded uniform generator. */
-function normal(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
-
-/** Poisson deviates (Knuth; fine for the small means used here). */
-function poisson(random: () => number, lambda: number): number {
-  const limit = Math.exp(-lambda);
-  let k = 0;
-  let p = random();
-  while (p > limit) {
-    k++;
-    p *= random();
-  }
-  return k;
 }
 
 function trial(arm: string, size: number, repetition: number, units: Record<string, number[]>): TrialSamples {

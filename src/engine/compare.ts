@@ -10,7 +10,6 @@ import { verify } from '../phases/verify.ts';
 import { mulberry32 } from '../report/compare.ts';
 import type { ComparisonArm, TrialRecord } from '../report/comparison-model.ts';
 import type { WrittenReports } from '../report/write.ts';
-import { readJournal } from '../run/journal.ts';
 import { renderManifests, resolveParams, type RenderedObject } from '../suite/render.ts';
 import type { TargetName } from '../suite/schema.ts';
 import { writeComparisonReport, COMPARE_PLAN_MESSAGE, type ComparePlan } from './comparison-report.ts';
@@ -392,12 +391,4 @@ async function deployArms(
     deadlineMs: ctx.loaded.suite.verify.timeout * 1000,
     signal: ctx.signal,
   });
-}
-
-/** The comparison plan recorded in a run's journal, if the run is a comparison. */
-export function recordedPlan(journalPath: string): ComparePlan | undefined {
-  const note = readJournal(journalPath).records.find(
-    (r) => r.type === 'note' && r.phase === 'compare' && r.message === COMPARE_PLAN_MESSAGE,
-  );
-  return note?.type === 'note' ? (note.data as unknown as ComparePlan) : undefined;
 }

@@ -37,6 +37,12 @@ export interface ComparePlan {
   schedule: Omit<TrialRecord, 'windows'>[];
 }
 
+/** The comparison plan a run's journal holds; undefined when the run is not a comparison. */
+export function findComparePlan(records: JournalRecord[]): ComparePlan | undefined {
+  const note = records.find((r) => r.type === 'note' && r.phase === 'compare' && r.message === COMPARE_PLAN_MESSAGE);
+  return note?.type === 'note' && note.data ? (note.data as unknown as ComparePlan) : undefined;
+}
+
 /** How the comparison's numbers are made, in words (the report's method section). */
 export function methodDescription(plan: Pick<ComparePlan, 'confidence' | 'threshold' | 'mode'>): string {
   const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
@@ -59,13 +65,12 @@ export async function writeComparisonReport(input: {
   status?: string;
 }): Promise<{ report: ComparisonReport; files: WrittenReports }> {
   const { records } = readJournal(join(input.runDir, JOURNAL_FILE));
-  const note = records.find((r) => r.type === 'note' && r.phase === 'compare' && r.message === COMPARE_PLAN_MESSAGE);
-  if (note?.type !== 'note' || !note.data) {
+  const plan = findComparePlan(records);
+  if (!plan) {
     throw new UsageError('E_NOT_A_COMPARISON', `run ${input.runId} is not a comparison (its journal has no plan)`, {
       fix: '`bench report <run-id>` reports it as a single run',
     });
   }
-  const plan = note.data as unknown as ComparePlan;
   const start = records.find((r): r is Extract<JournalRecord, { type: 'run-start' }> => r.type === 'run-start');
   const end = records.findLast((r) => r.type === 'run-end');
   const suite = loadSuite(plan.suiteDir).suite;

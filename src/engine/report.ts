@@ -15,7 +15,7 @@ import { loadSuite, type LoadedSuite } from '../suite/load.ts';
 import { resolveParams } from '../suite/render.ts';
 import type { Suite, TargetName } from '../suite/schema.ts';
 import type { RunRecordOptions } from './run.ts';
-import { COMPARE_PLAN_MESSAGE, writeComparisonReport } from './comparison-report.ts';
+import { findComparePlan, writeComparisonReport } from './comparison-report.ts';
 import type { ComparisonReport } from '../report/comparison-model.ts';
 
 /** How a run reaches its Prometheus, as recorded in its journal. */
@@ -90,7 +90,7 @@ export async function reportOneRun(
   const runDir = join(resolveRunsRoot(options.runsDir, env), options.runId);
   if (isRunId(options.runId) && existsSync(join(runDir, JOURNAL_FILE))) {
     const { records } = readJournal(join(runDir, JOURNAL_FILE));
-    if (records.some((r) => r.type === 'note' && r.phase === 'compare' && r.message === COMPARE_PLAN_MESSAGE)) {
+    if (findComparePlan(records)) {
       const { report, files } = await writeComparisonReport({ runDir, runId: options.runId });
       return { runId: options.runId, kind: 'comparison', files, report };
     }

@@ -43,6 +43,11 @@ export function trialDir(runDir: string, key: Pick<TrialKey, 'order' | 'arm'>): 
 
 type PodSnapshot = Record<string, { value: unknown } | { error: string }>;
 
+/** The pods and endpoint a pod-metrics metric reads: the key of its answers in a snapshot. */
+function endpointKey(m: SuiteMetric): string {
+  return `${m.port}${m.path ?? '/metrics'} ${JSON.stringify(m.selector)}`;
+}
+
 /** The metric definitions a comparison computes from a suite: one per metric and aggregate. */
 export function comparisonMetrics(suite: Suite): ComparisonMetricDef[] {
   const defs: ComparisonMetricDef[] = [];
@@ -180,8 +185,7 @@ async function snapshotPodMetrics(input: CaptureInput, edge: 'start' | 'end'): P
   const endpoints = new Map<string, { port: number; path: string; selector: Record<string, string> }>();
   for (const m of input.suite.metrics) {
     if (m.source !== 'pod-metrics' || !m.port || !m.selector) continue;
-    const path = m.path ?? '/metrics';
-    endpoints.set(`${m.port}${path} ${JSON.stringify(m.selector)}`, { port: m.port, path, selector: m.selector });
+    endpoints.set(endpointKey(m), { port: m.port, path: m.path ?? '/metrics', selector: m.selector });
   }
   for (const [id, ep] of endpoints) {
     const pods: PodSnapshot = {};
@@ -310,9 +314,8 @@ function trialSamples(dir: string, meta: TrialMeta, suite: Suite, metrics: Compa
       else if (field === 'latency_ms') units[def.id] = ok.map((r) => r.latencyMs);
       else missing[def.id] = `the workload's output has no field '${field}'`;
     } else if (m.source === 'pod-metrics') {
-      const key = `${m.port}${m.path ?? '/metrics'} ${JSON.stringify(m.selector)}`;
-      const s = start?.endpoints[key];
-      const e = end?.endpoints[key];
+      const s = start?.endpoints[endpointKey(m)];
+      const e = end?.endpoints[endpointKey(m)];
       if (!e || Object.keys(e).length === 0) {
         missing[def.id] = `no pod answered ${m.path ?? '/metrics'} at the end of the window`;
         continue;

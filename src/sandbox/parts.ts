@@ -40,9 +40,9 @@ function agentEntry(): string {
   return join(self, '..', 'agent', self.endsWith('.ts') ? 'main.ts' : 'main.js');
 }
 
-/** The Stage files the installer placed beside the binaries. */
-export function kwokStages(binDir: string): string[] {
-  const dir = join(binDir, '..', 'kwok-stages');
+/** The YAML files the installer placed in a folder beside the binaries (none when it is missing). */
+function installedYamls(binDir: string, folder: string): string[] {
+  const dir = join(binDir, '..', folder);
   try {
     return readdirSync(dir)
       .filter((f) => f.endsWith('.yaml'))
@@ -53,17 +53,14 @@ export function kwokStages(binDir: string): string[] {
   }
 }
 
+/** The Stage files the installer placed beside the binaries. */
+export function kwokStages(binDir: string): string[] {
+  return installedYamls(binDir, 'kwok-stages');
+}
+
 /** The CustomResourceDefinitions kwok watches (Logs), which the installer placed beside the binaries. */
 export function kwokCrds(binDir: string): string[] {
-  const dir = join(binDir, '..', 'kwok-crds');
-  try {
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.yaml'))
-      .sort()
-      .map((f) => join(dir, f));
-  } catch {
-    return [];
-  }
+  return installedYamls(binDir, 'kwok-crds');
 }
 
 /** Command line and readiness check of each part. */

@@ -16,6 +16,7 @@ import {
   percentileInterval,
   type BuildComparisonInput,
 } from '../../src/report/comparison-stats.ts';
+import { normal, poisson } from '../helpers/random.ts';
 
 const close = (actual: number | null | undefined, expected: number, tolerance: number, what = '') =>
   assert.ok(
@@ -26,22 +27,6 @@ const close = (actual: number | null | undefined, expected: number, tolerance: n
 /** Relative closeness, for p-values far out in the tail. */
 const closeRelative = (actual: number, expected: number, relative: number) =>
   assert.ok(Math.abs(actual / expected - 1) <= relative, `expected ${expected} (relative ${relative}), got ${actual}`);
-
-/** Standard normal deviates (Box-Muller) from a seeded generator. */
-function normal(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
-
-function poisson(random: () => number, lambda: number): number {
-  const limit = Math.exp(-lambda);
-  let k = 0;
-  let p = random();
-  while (p > limit) {
-    k++;
-    p *= random();
-  }
-  return k;
-}
 
 /** Every way to pick n1 of n1 + n2 positions for sample a: the exact null distribution, by brute force. */
 function bruteForceP(a: number[], b: number[]): number {

@@ -23,7 +23,7 @@ export default class PlanCommand extends BenchCommand {
 
   async run(): Promise<Plan> {
     const { args, flags } = await this.parse(PlanCommand);
-    const plan = planRun({ ...runInputsFrom(args.suite, flags), outDir: flags.out });
+    const plan = await planRun({ ...runInputsFrom(args.suite, flags), outDir: flags.out });
     if (!this.jsonEnabled()) this.log(formatPlan(plan));
     return plan;
   }

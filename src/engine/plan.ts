@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { PRICES } from '../plan/prices.ts';
-import { resolveModuleDir, typedVariables } from '../phases/provision.ts';
+import { plannedRunTimeVariables, resolveModuleDir } from '../phases/provision.ts';
+import { containerImages } from '../suite/image-reference.ts';
 import { countByKind, resolveParams, type RenderedObject } from '../suite/render.ts';
 import { checkRunInputs, type RunInputs } from './inputs.ts';
 import { PHASES, type PhaseName, type TargetName } from '../suite/schema.ts';
@@ -50,6 +51,10 @@ export interface Plan {
   teardownOrder: string[];
   metrics: string[];
   gates: string[];
+  /** What the checks found that does not stop the run but a careful user wants to know (moving image tags, ...). */
+  warnings: string[];
+  /** What the plan checked, offline, before anything exists. */
+  checks: { kubernetesSchema: string; images: number; queries: number };
 }
 
 /** Rough lengths of the untimed steps per target, from the seeds' observed timings. */
@@ -63,8 +68,8 @@ const ESTIMATES: Record<
 };
 
 /** Computes the plan of a run: validates everything a run would validate, and touches nothing. */
-export function planRun(options: PlanOptions): Plan {
-  const { loaded, durations, objects } = checkRunInputs(options);
+export async function planRun(options: PlanOptions): Promise<Plan> {
+  const { loaded, durations, objects, variables, warnings, kubernetesSchema } = await checkRunInputs(options);
   const { suite } = loaded;
   const targetSpec = suite.targets[options.target] as NonNullable<(typeof suite.targets)[TargetName]>;
   const params = resolveParams(suite, options.target, options.params);
@@ -77,7 +82,12 @@ export function planRun(options: PlanOptions): Plan {
             ...targetSpec.variables,
             region: targetSpec.region,
             ...(options.nodes === undefined ? {} : { node_count: options.nodes }),
-            ...typedVariables(options.variables ?? {}, resolveModuleDir(loaded, targetSpec.module)),
+            ...variables,
+            ...(await plannedRunTimeVariables(
+              options.target,
+              resolveModuleDir(loaded, targetSpec.module),
+              options.variables,
+            )),
             run_id: '<assigned at run start>',
             expires_at: '<run start + wall clock + 2h>',
           },
@@ -146,6 +156,14 @@ export function planRun(options: PlanOptions): Plan {
     teardownOrder: teardownOrder(options.target, suite.teardown.ecrRepositories.length > 0),
     metrics: suite.metrics.map((m) => m.name),
     gates: suite.gates.map((g) => `${g.metric} ${g.stat} during ${g.phase} ${g.op} ${g.value}`),
+    warnings,
+    checks: {
+      kubernetesSchema: kubernetesSchema.exact
+        ? `Kubernetes ${kubernetesSchema.release}`
+        : `Kubernetes ${kubernetesSchema.release} (nearest vendored)`,
+      images: new Set(objects.flatMap(({ object }) => containerImages(object).map((c) => c.image))).size,
+      queries: suite.metrics.filter((m) => m.query !== undefined).length,
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import mergePatch from 'json-merge-patch';
 import { parseAllDocuments, Scalar, visit } from 'yaml';
 import { SuiteError, UsageError } from '../errors.ts';
 import type { LoadedSuite } from './load.ts';
+import { checkParamValue } from './param-types.ts';
 import type { ObjectRef, ParamValue, Suite, TargetName } from './schema.ts';
 
 /** Label every object the tool applies carries, with the run id as value. */
@@ -74,56 +75,72 @@ export function resolveParams(suite: Suite, target: TargetName, overrides: Recor
 }
 
 function typeParam(name: string, raw: string, spec: Suite['params'][string]): ParamValue {
-  if (typeof spec.default === 'boolean') {
-    if (raw === 'true' || raw === 'false') return raw === 'true';
-    throw new UsageError('E_PARAM_VALUE', `--set ${name}=${raw}: expected true or false`, {
-      fix: `write --set ${name}=true or --set ${name}=false`,
-    });
-  }
-  if (typeof spec.default !== 'number') return raw;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value)) {
-    throw new UsageError('E_PARAM_VALUE', `--set ${name}=${raw}: expected a number`, {
-      fix: `write a number, e.g. --set ${name}=${spec.default}`,
-    });
-  }
-  if (spec.integer && !Number.isInteger(value)) {
-    throw new UsageError('E_PARAM_VALUE', `--set ${name}=${raw}: expected a whole number`, {
-      fix: `write a whole number, e.g. --set ${name}=${spec.default}`,
-    });
-  }
-  if (spec.min !== undefined && value < spec.min) {
-    throw new UsageError('E_PARAM_RANGE', `--set ${name}=${raw}: must be at least ${spec.min}`, {
-      fix: `choose a value of ${spec.min} or more`,
-    });
-  }
-  if (spec.max !== undefined && value > spec.max) {
-    throw new UsageError('E_PARAM_RANGE', `--set ${name}=${raw}: must be at most ${spec.max}`, {
-      fix: `choose a value of ${spec.max} or less`,
-    });
-  }
-  return value;
+  const checked = checkParamValue(spec, raw);
+  if (checked.ok) return checked.value;
+  const code = /at (least|most)/.test(checked.problem) ? 'E_PARAM_RANGE' : 'E_PARAM_VALUE';
+  throw new UsageError(code, `--set ${name}=${raw}: ${checked.problem}`, {
+    fix: `${checked.fix}: --set ${name}=<value>`,
+  });
 }
 
-const REF = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_.]*)\}/g;
-const WHOLE_REF = /^\$\{([A-Za-z_][A-Za-z0-9_.]*)\}$/;
+// Names may contain '-' and '.': image names such as `images.log-generator` are references too.
+const REF = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
+const WHOLE_REF = /^\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}$/;
+
+/**
+ * Stands for an escaped `$${` while a suite is rendered, so that the check for references left
+ * over can tell a literal the author asked for from one the renderer could not resolve. A
+ * private-use character: it cannot occur in a manifest a person wrote.
+ */
+const LITERAL_MARK = '\uE000{';
 
 /**
  * Replaces `${name}` references in every string of a value. A string that is exactly one
  * reference takes the referenced value's type (so `replicas: ${count}` stays a number);
- * `$${` writes a literal `${` (for shell scripts inside manifests). Unknown names are errors.
+ * `$${` writes a literal `${` (for shell scripts inside manifests), or `literal` when given.
+ * Unknown names are errors.
  */
-export function interpolate(value: unknown, context: Record<string, unknown>, where: string): unknown {
+export function interpolate(value: unknown, context: Record<string, unknown>, where: string, literal = '${'): unknown {
   if (typeof value === 'string') {
     const whole = WHOLE_REF.exec(value);
     if (whole) return lookup(context, whole[1] as string, where);
     return value.replace(REF, (match, name: string | undefined) =>
-      name === undefined ? '${' : String(lookup(context, name, where)),
+      name === undefined ? literal : String(lookup(context, name, where)),
     );
   }
-  if (Array.isArray(value)) return value.map((v) => interpolate(v, context, where));
+  if (Array.isArray(value)) return value.map((v) => interpolate(v, context, where, literal));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, context, where)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, context, where, literal)]));
+  }
+  return value;
+}
+
+/**
+ * Throws when a `${` is left in a rendered value: a reference the renderer did not recognise
+ * (`${ name }`, `${1x}`, an unclosed `${name`) would otherwise reach the cluster as literal text.
+ * `where` names the file; the error adds the field path.
+ */
+export function assertNoReferenceLeft(value: unknown, where: string, path = ''): void {
+  if (typeof value === 'string') {
+    const at = value.indexOf('${');
+    if (at === -1) return;
+    const snippet = value.slice(at, at + 40).split('\n')[0];
+    throw new SuiteError('E_REFERENCE_LEFT', `${where}${path ? ` at ${path}` : ''}: '${snippet}' is left unresolved`, {
+      fix: 'write a reference as ${name} with a declared parameter, images.<name> or a built-in value (letters, digits, _ . -), or $${ for a literal ${',
+    });
+  }
+  if (Array.isArray(value)) value.forEach((v, i) => assertNoReferenceLeft(v, where, `${path}[${i}]`));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) assertNoReferenceLeft(v, where, path ? `${path}.${k}` : k);
+  }
+}
+
+/** Turns the marks of escaped `$${` back into the literal `${` the author wrote. */
+function restoreLiterals(value: unknown): unknown {
+  if (typeof value === 'string') return value.replaceAll(LITERAL_MARK, '${');
+  if (Array.isArray(value)) return value.map(restoreLiterals);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, restoreLiterals(v)]));
   }
   return value;
 }
@@ -143,8 +160,10 @@ function lookup(context: Record<string, unknown>, name: string, where: string): 
 }
 
 /** A metric's PromQL with the run's parameters in it (e.g. the rate window `${rateWindow}`). */
-export function resolveQuery(query: string, params: ParamValues): string {
-  return String(interpolate(query, params, 'metrics'));
+export function resolveQuery(query: string, params: ParamValues, where = 'metrics'): string {
+  const resolved = String(interpolate(query, params, where));
+  assertNoReferenceLeft(resolved, where);
+  return resolved;
 }
 
 /** Renders every manifest the suite deploys on a target, with overlays, patches and labels applied. */
@@ -189,14 +208,14 @@ export function renderManifests(loaded: LoadedSuite, options: RenderOptions): Re
     }
     for (const [i, patch] of (overlay?.patches ?? []).entries()) {
       const where = `manifests.overlays.${options.target}.patches.${i}`;
-      const ref = interpolate(patch.target, context, where) as ObjectRef;
+      const ref = interpolate(patch.target, context, where, LITERAL_MARK) as ObjectRef;
       const match = objects.find((o) => matches(o.object, ref));
       if (!match) {
         throw new SuiteError('E_PATCH_TARGET', `${where}: no rendered object matches ${describeRef(ref)}`, {
           fix: 'check the kind, name and namespace of the patch target against the base manifests',
         });
       }
-      const body = interpolate(patch.merge ?? patch.ops, context, where);
+      const body = interpolate(patch.merge ?? patch.ops, context, where, LITERAL_MARK);
       match.object = patch.merge
         ? (mergePatch.apply(structuredClone(match.object), body) as KubeObject)
         : (jsonPatch.applyPatch(structuredClone(match.object), body as jsonPatch.Operation[], true, false)
@@ -204,15 +223,26 @@ export function renderManifests(loaded: LoadedSuite, options: RenderOptions): Re
     }
     out.push(...objects);
   }
-  for (const { object } of out) stampOwnership(object, suite.name, options.runId);
+  // Nothing unresolved may reach the cluster: check every field of every object, then restore
+  // the literals the author escaped.
+  for (const rendered of out) {
+    assertNoReferenceLeft(rendered.object, rendered.source);
+    rendered.object = restoreLiterals(rendered.object) as KubeObject;
+    stampOwnership(rendered.object, suite.name, options.runId);
+  }
   return out;
 }
 
 function resolveImageOverrides(suite: Suite, overrides: Record<string, string>): Record<string, string> {
-  for (const name of Object.keys(overrides)) {
+  for (const [name, ref] of Object.entries(overrides)) {
     if (!(name in suite.images)) {
       throw new UsageError('E_IMAGE_UNKNOWN', `--image ${name}: the suite has no image '${name}'`, {
         fix: `use one of: ${Object.keys(suite.images).join(', ')}`,
+      });
+    }
+    if (ref.trim() === '') {
+      throw new UsageError('E_IMAGE_EMPTY', `--image ${name}=: the image reference is empty`, {
+        fix: `give a reference, e.g. --image ${name}=${suite.images[name]}, or leave --image ${name} out to use the suite's`,
       });
     }
   }
@@ -249,7 +279,7 @@ function readManifestFile(dir: string, file: string, context: Record<string, unk
           node.type === Scalar.QUOTE_SINGLE ||
           node.type === Scalar.BLOCK_LITERAL ||
           node.type === Scalar.BLOCK_FOLDED;
-        const value = interpolate(node.value, context, file);
+        const value = interpolate(node.value, context, file, LITERAL_MARK);
         node.value = quoted ? String(value) : value;
       },
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../util/duration.ts';
+import { checkParamValue, PARAM_TYPES } from './param-types.ts';
 
 /**
  * The schema of `suite.yaml`. Every object is strict, so a misspelt key is an error that
@@ -19,7 +20,7 @@ export const STATS = ['mean', 'min', 'max', 'p50', 'p95', 'p99', 'cv', 'last'] a
 export type StatName = (typeof STATS)[number];
 
 const NAME = /^[a-z][a-z0-9_-]*$/;
-const PARAM_REF = /^\$\{([A-Za-z_][A-Za-z0-9_.]*)\}$/;
+const PARAM_REF = /^\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}$/;
 
 const name = (what: string) =>
   z.string().regex(NAME, { error: `${what} must start with a lower-case letter and use only a-z, 0-9, '-' and '_'` });
@@ -68,6 +69,8 @@ const targets = z
 const param = z
   .strictObject({
     default: scalar,
+    /** The values' type; without it, the default's type (number, true/false or text). */
+    type: z.enum(PARAM_TYPES).optional(),
     description: z.string().optional(),
     min: z.number().optional(),
     max: z.number().optional(),
@@ -80,6 +83,11 @@ const param = z
   .refine((p) => p.max === undefined || typeof p.default !== 'number' || p.default <= p.max, {
     error: 'default is above max',
     path: ['default'],
+  })
+  .superRefine((p, ctx) => {
+    const checked = checkParamValue(p, p.default);
+    if (!checked.ok)
+      ctx.addIssue({ code: 'custom', path: ['default'], message: `${checked.problem} (${checked.fix})` });
   });
 
 const mergePatch = z.strictObject({
@@ -252,6 +260,8 @@ export const suiteSchema = z
       })
       .optional(),
     metrics: z.array(metric).min(1),
+    /** How long collecting may take when the run was interrupted, before teardown starts regardless. */
+    collect: z.strictObject({ deadline: duration.default(120) }).default({ deadline: 120 }),
     gates: z.array(gate).default([]),
     teardown: z
       .strictObject({
@@ -279,15 +289,22 @@ export const suiteSchema = z
       }
     });
     const declared = new Set(Object.keys(suite.params));
-    const checkParams = (values: Record<string, unknown>, path: (string | number)[]) => {
-      for (const key of Object.keys(values)) {
-        if (!declared.has(key)) {
+    const checkParams = (values: Record<string, string | number | boolean>, path: (string | number)[]) => {
+      for (const [key, value] of Object.entries(values)) {
+        const spec = suite.params[key];
+        if (!spec) {
           ctx.addIssue({
             code: 'custom',
             path: [...path, key],
             message: `parameter '${key}' is not declared under params`,
           });
+          continue;
         }
+        // A value that is a ${reference} is typed when it is rendered.
+        if (typeof value === 'string' && PARAM_REF.test(value)) continue;
+        const checked = checkParamValue(spec, value);
+        if (!checked.ok)
+          ctx.addIssue({ code: 'custom', path: [...path, key], message: `${checked.problem} (${checked.fix})` });
       }
     };
     for (const [target, o] of Object.entries(suite.manifests.overlays))

@@ -32,6 +32,19 @@ describe('bench plan', () => {
     assert.match(r.stdout, /Cost estimate: \$\d+\.\d+\/hour/);
   });
 
+  it('names the moving image tags as reproducibility warnings, and what it checked', () => {
+    const r = runCli('bench', ['plan', 'thyme']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /Checked: every object against the OpenAPI schema of Kubernetes 1\.34\.\d+, 3 image references, 4 PromQL queries/,
+    );
+    assert.match(
+      r.stdout,
+      /Warnings:\n {2}- ghcr\.io\/ollygarden\/thyme:latest \(DaemonSet thyme\) is a moving tag with imagePullPolicy IfNotPresent/,
+    );
+  });
+
   it('writes the rendered manifests with --out', () => {
     const out = join(tempDir(), 'out');
     const r = runCli('bench', ['plan', 'thyme', '--target', 'sandbox', '--out', out, '--json']);
@@ -70,6 +83,26 @@ describe('bench plan', () => {
         /Expected --target=gcp to be one of: aws, sandbox, kube/,
       ],
       ['missing suite argument', ['plan'], /Missing 1 required arg/],
+      [
+        'empty --image',
+        ['plan', 'thyme', '--image', 'log-generator='],
+        /--image log-generator=: the image reference is empty[\s\S]*fix: give a reference/,
+      ],
+      [
+        'invalid --image reference',
+        ['plan', 'thyme', '--image', 'log-generator=Loadgen:v1'],
+        /'Loadgen:v1' is not a valid image reference[\s\S]*fix: give --image name=registry\/repository:tag/,
+      ],
+      [
+        '--set of a cidr parameter that is not a CIDR',
+        ['plan', 'thyme', '--set', 'grafanaAllowedCidr=anywhere'],
+        /--set grafanaAllowedCidr=anywhere: expected a CIDR block[\s\S]*fix: write an IPv4 or IPv6 CIDR block/,
+      ],
+      [
+        '--var that does not fit the module type',
+        ['plan', 'thyme', '--var', 'node_disk_size_gb=lots'],
+        /the module declares node_disk_size_gb as number; expected a number[\s\S]*fix: write e\.g\. --var node_disk_size_gb=3/,
+      ],
     ];
     for (const [name, args, message] of cases) {
       it(name, () => {

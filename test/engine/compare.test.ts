@@ -17,8 +17,8 @@ describe('planning a comparison', () => {
     );
   });
 
-  it("takes the suite's sweep and 3 repetitions by default, in a seeded random order", () => {
-    const plan = planComparison({ ...base, variants: ['chord', 'koorde'], seed: 42 });
+  it("takes the suite's sweep and 3 repetitions by default, in a seeded random order", async () => {
+    const plan = await planComparison({ ...base, variants: ['chord', 'koorde'], seed: 42 });
     assert.equal(plan.sweepParam, 'nodes');
     assert.deepEqual(plan.sizes, [8, 16, 32]);
     assert.equal(plan.repeat, 3);
@@ -27,19 +27,22 @@ describe('planning a comparison', () => {
     assert.deepEqual([...pairs].sort(), ['16/1', '16/2', '16/3', '32/1', '32/2', '32/3', '8/1', '8/2', '8/3']);
     // Randomized, and reproducible from the seed.
     assert.notDeepEqual(pairs, ['8/1', '8/2', '8/3', '16/1', '16/2', '16/3', '32/1', '32/2', '32/3']);
-    assert.deepEqual(planComparison({ ...base, variants: ['chord', 'koorde'], seed: 42 }).schedule, plan.schedule);
+    assert.deepEqual(
+      (await planComparison({ ...base, variants: ['chord', 'koorde'], seed: 42 })).schedule,
+      plan.schedule,
+    );
     // Identical parameters for every arm, the swept one aside.
     assert.equal(plan.params.rate, 100);
     assert.equal(plan.params.nodes, undefined);
   });
 
-  it('shuffles the arms within each trial when sequential', () => {
-    const plan = planComparison({ ...base, variants: ['chord', 'koorde'], sequential: true, seed: 3, repeat: 6 });
+  it('shuffles the arms within each trial when sequential', async () => {
+    const plan = await planComparison({ ...base, variants: ['chord', 'koorde'], sequential: true, seed: 3, repeat: 6 });
     const orders = new Set(plan.schedule.map((t) => t.arms.join(',')));
     assert.deepEqual([...orders].sort(), ['chord,koorde', 'koorde,chord']);
   });
 
-  it('refuses bad input before anything exists', () => {
+  it('refuses bad input before anything exists', async () => {
     const bad: [Parameters<typeof planComparison>[0], RegExp][] = [
       [{ ...base, variants: ['chord'] }, /two variants or more/],
       [{ ...base, variants: ['chord', 'x'] }, /no variant 'x'/],
@@ -50,7 +53,7 @@ describe('planning a comparison', () => {
       [{ ...base, suite: 'thyme', variants: ['a', 'b'] }, /declares no variants/],
     ];
     for (const [options, message] of bad) {
-      assert.throws(
+      await assert.rejects(
         () => planComparison(options),
         (err: unknown) => err instanceof UsageError && message.test(err.message) && err.exitCode === 2,
       );

@@ -101,7 +101,7 @@ describe('renderManifests', () => {
     assert.equal(sts.spec.podManagementPolicy, 'Parallel');
     assert.match(
       sts.spec.template.spec.containers[0]?.command[2] ?? '',
-      /ordinal=\$\{HOSTNAME##\*-\}[\s\S]*dht-node-0\.dht-headless\.koorde-dht\.svc/,
+      /case "\$HOSTNAME" in[\s\S]*dht-node-0\.dht-headless\.koorde-dht\.svc/,
     );
     const job = objects.find((o) => o.object.kind === 'Job' && o.variant === 'chord');
     assert.equal(job?.stage, 'workload');

@@ -73,8 +73,11 @@ resource "aws_eks_cluster" "this" {
     # cluster's load balancers can use the public ones.
     subnet_ids              = concat(aws_subnet.private[*].id, aws_subnet.public[*].id)
     endpoint_private_access = true
-    # bench talks to the API server from wherever it runs.
+    # bench talks to the API server from wherever it runs, and from there only: the public
+    # endpoint answers the allow-list (the caller's address as a /32, unless the run is told
+    # otherwise), not the whole internet as EKS's default 0.0.0.0/0 would.
     endpoint_public_access = true
+    public_access_cidrs    = var.api_allowed_cidrs
   }
 
   encryption_config {

@@ -101,3 +101,18 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "api_allowed_cidrs" {
+  description = "IPv4 CIDR blocks allowed to reach the cluster's public API endpoint (bench fills in the caller's public address as a /32); the nodes use the private endpoint."
+  type        = list(string)
+
+  validation {
+    # EKS takes IPv4 blocks with their host bits zero; `0.0.0.0/0` opens the endpoint to the world
+    # and has to be asked for by name.
+    condition = length(var.api_allowed_cidrs) > 0 && alltrue([
+      for c in var.api_allowed_cidrs :
+      can(regex("^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$", c)) && try(cidrsubnet(c, 0, 0) == c, false)
+    ])
+    error_message = "api_allowed_cidrs must be a non-empty list of IPv4 CIDR blocks with their host bits zero, e.g. [\"203.0.113.7/32\"]."
+  }
+}

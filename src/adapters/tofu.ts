@@ -1,4 +1,16 @@
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { BenchError, InfrastructureError, InterruptedError } from '../errors.ts';
@@ -25,13 +37,18 @@ export interface TofuDiagnostic {
   detail: string;
   /** The resource instance the diagnostic is about, when tofu names one. */
   address?: string;
+  /** The tofu command that reported it (so a destroy's warning is labelled as teardown's). */
+  command?: string;
 }
 
 /** Where and how one root module is run. */
 export interface TofuRunOptions {
-  /** The root module (e.g. <package>/infra/sandbox). It is never written to. */
+  /** The root module (e.g. <package>/infra/sandbox). It is never written to: `init` copies it. */
   moduleDir: string;
-  /** Per-run directory: TF_DATA_DIR, the state file, the var file, logs of raw JSON lines. */
+  /**
+   * Per-run directory: the copy of the module tofu runs in (`module/`), TF_DATA_DIR, the state
+   * file `terraform.tfstate` (the local backend's `path`), the var file, logs of raw JSON lines.
+   */
   workDir: string;
   /** Binary to run: tofu or terraform (path or name). */
   binary: string;
@@ -45,7 +62,8 @@ export interface TofuRunOptions {
   /**
    * A backend the user configures instead of local state in workDir: each entry is passed to
    * `init` as `-backend-config=key=value`. The module must then declare the (partial) backend
-   * block; without this option the state is `<workDir>/terraform.tfstate`.
+   * block; without this option (and without a backend block in the module) the state is
+   * `<workDir>/terraform.tfstate`.
    */
   backendConfig?: Record<string, string>;
   onProgress?: (p: TofuProgress) => void;
@@ -105,24 +123,52 @@ const TICK_MS = 1000;
 const DEPENDENCY_VIOLATION = /DependencyViolation/;
 const STATE_LOCK = /Error acquiring the state lock/i;
 
+/** The module's copy inside a work dir: where tofu runs. */
+export const MODULE_COPY = 'module';
+/** The generated file in the copy that puts the state under the work dir. */
+export const BACKEND_FILE = 'bench_backend.tf.json';
+
 /**
- * The OpenTofu adapter: runs `init / plan / apply / output / destroy` of one root module with
- * `-chdir=<moduleDir>`, keeping everything tofu writes (data dir, state, lock, var file, log) in
- * `workDir`, and streams the `-json` UI into progress callbacks as it arrives.
+ * The OpenTofu adapter: runs `init / plan / apply / output / destroy` of one root module,
+ * keeping everything tofu writes (data dir, state, lock, var file, log) in `workDir`, and streams
+ * the `-json` UI into progress callbacks as it arrives.
+ *
+ * The module is copied into `<workDir>/module` by `init` and run there (`-chdir`), with a
+ * generated `backend "local" { path = "<workDir>/terraform.tfstate" }` beside it: the local
+ * backend's own setting instead of the deprecated `-state` flag, without writing into the module.
+ * The copy also means a later `bench cleanup` destroys with the configuration that was applied.
  */
 export function createTofu(options: TofuRunOptions): Tofu {
   const moduleDir = resolve(options.moduleDir);
   const workDir = resolve(options.workDir);
+  const runDir = join(workDir, MODULE_COPY);
   const statePath = join(workDir, 'terraform.tfstate');
   const varFile = join(workDir, 'run.tfvars.json');
   const logPath = join(workDir, 'tofu.log');
-  const localState = options.backendConfig === undefined;
+  // The state is ours, in workDir, unless the module brings a backend (configured or complete).
+  const localState = options.backendConfig === undefined && !declaresBackend(moduleDir);
   const tool = /terraform(\.exe)?$/.test(basename(options.binary)) ? 'terraform' : 'tofu';
   const graceMs = options.interruptGraceMs ?? DEFAULT_GRACE_MS;
   const lockTimeout = `-lock-timeout=${options.lockTimeout ?? '60s'}`;
-  // -state also moves the lock (.terraform.tfstate.lock.info) next to the state file. A backend
-  // override file would do the same but would have to be written into moduleDir.
-  const stateArgs = localState ? [`-state=${statePath}`] : [];
+
+  /** Copies the module into the work dir (afresh at init, else only when missing) with its backend file. */
+  const copyModule = (fresh: boolean) => {
+    if (!fresh && existsSync(runDir)) return;
+    rmSync(runDir, { recursive: true, force: true });
+    // What tofu itself may have left in a module someone also runs by hand is not configuration.
+    cpSync(moduleDir, runDir, {
+      recursive: true,
+      filter: (src) => !/^(\.terraform|terraform\.tfstate.*|\.terraform\.tfstate\.lock\.info)$/.test(basename(src)),
+    });
+    // A module with a backend of its own keeps it.
+    if (localState) {
+      // JSON syntax: the path needs no HCL escaping. The lock file goes next to the state.
+      writeFileSync(
+        join(runDir, BACKEND_FILE),
+        `${JSON.stringify({ terraform: { backend: { local: { path: statePath } } } }, null, 2)}\n`,
+      );
+    }
+  };
 
   const env = childEnv(options.env, workDir);
 
@@ -143,6 +189,7 @@ export function createTofu(options: TofuRunOptions): Tofu {
   ): Promise<RunResult> => {
     mkdirSync(workDir, { recursive: true });
     if (options.signal?.aborted) throw interrupted(name, { started: false });
+    copyModule(name === 'init');
 
     const log = openSync(logPath, 'a', 0o600);
     const logLine = (line: string) => writeSync(log, `${line}\n`);
@@ -175,7 +222,7 @@ export function createTofu(options: TofuRunOptions): Tofu {
     let onAbort: (() => void) | undefined;
     let outcome;
     try {
-      const subprocess = execa(options.binary, [`-chdir=${moduleDir}`, ...args], {
+      const subprocess = execa(options.binary, [`-chdir=${runDir}`, ...args], {
         env,
         extendEnv: false,
         stdin: 'ignore',
@@ -215,7 +262,7 @@ export function createTofu(options: TofuRunOptions): Tofu {
           }
           if (logStdout) logLine(line);
           if (message.type === 'diagnostic' && message.diagnostic) {
-            const diagnostic = toDiagnostic(message.diagnostic);
+            const diagnostic = { ...toDiagnostic(message.diagnostic), command: name };
             result.diagnostics.push(diagnostic);
             call(() => options.onDiagnostic?.(diagnostic));
           }
@@ -325,20 +372,20 @@ export function createTofu(options: TofuRunOptions): Tofu {
     },
 
     async plan(variables, planOptions = {}) {
-      const args = ['plan', '-json', '-input=false', lockTimeout, ...stateArgs, writeVars(variables)];
+      const args = ['plan', '-json', '-input=false', lockTimeout, writeVars(variables)];
       if (planOptions.destroy) args.push('-destroy');
       const result = await run('plan', args, 'plan');
       return { changes: result.plannedChanges };
     },
 
     async apply(variables) {
-      const args = ['apply', '-json', '-auto-approve', '-input=false', lockTimeout, ...stateArgs];
+      const args = ['apply', '-json', '-auto-approve', '-input=false', lockTimeout];
       await run('apply', [...args, writeVars(variables)], 'apply');
     },
 
     async output() {
       // stdout holds the values, sensitive ones included: kept out of the log.
-      const result = await run('output', ['output', '-json', ...stateArgs], undefined, false);
+      const result = await run('output', ['output', '-json'], undefined, false);
       const text = result.stdout.join('\n');
       const start = text.indexOf('{');
       const parsed = JSON.parse(start < 0 ? '{}' : text.slice(start)) as Record<
@@ -351,14 +398,14 @@ export function createTofu(options: TofuRunOptions): Tofu {
     },
 
     async destroy(variables) {
-      const args = ['destroy', '-json', '-auto-approve', '-input=false', lockTimeout, ...stateArgs];
+      const args = ['destroy', '-json', '-auto-approve', '-input=false', lockTimeout];
       await run('destroy', [...args, writeVars(variables)], 'destroy');
     },
 
     async stateResources() {
       if (localState && !existsSync(statePath)) return [];
       try {
-        const result = await run('state list', ['state', 'list', '-no-color', ...stateArgs], undefined);
+        const result = await run('state list', ['state', 'list', '-no-color'], undefined);
         return result.stdout.map((l) => l.trim()).filter((l) => l !== '');
       } catch (err) {
         if (err instanceof BenchError && err.code === 'E_TOFU' && /No state file was found/i.test(err.message))
@@ -441,6 +488,17 @@ class ProgressTracker {
       message: this.#message,
     };
   }
+}
+
+/** Whether a module's own files declare a backend (then it keeps it). */
+function declaresBackend(dir: string): boolean {
+  if (!existsSync(dir)) return false;
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.tf') || f.endsWith('.tf.json'))
+    .some((f) => {
+      const text = readFileSync(join(dir, f), 'utf8');
+      return f.endsWith('.json') ? /"backend"\s*:/.test(text) : /^\s*backend\s+"/m.test(text);
+    });
 }
 
 /** The environment tofu runs in: the caller's, plus what running unattended needs. */

@@ -1,5 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import type { RunInputs } from '../engine/inputs.ts';
+import type { PreflightOptions } from '../engine/preflight.ts';
+import { UsageError } from '../errors.ts';
 import type { TargetName } from '../suite/schema.ts';
 import { parseAssignments, targetFlag } from './base-command.ts';
 
@@ -48,4 +50,32 @@ export function runInputsFrom(
     nodes: flags.nodes,
     variables: parseAssignments(flags.var, 'var'),
   };
+}
+
+/** Flags of the preflight of a paid run (`bench run`, `bench compare`). */
+export const preflightFlags = {
+  yes: Flags.boolean({
+    char: 'y',
+    summary: 'Do not ask before creating paid resources (needed on aws when no terminal is attached).',
+  }),
+  'max-cost': Flags.string({
+    summary:
+      'Refuse the run when its cost estimate for the whole run is above this many USD, e.g. 5 (exit 2, nothing created).',
+    helpValue: 'USD',
+  }),
+};
+
+/** The preflight's options from the flags; the terminal's question when a person is there. */
+export function preflightOptionsFrom(
+  flags: { yes?: boolean; 'max-cost'?: string },
+  confirm: PreflightOptions['confirm'],
+): PreflightOptions {
+  const text = flags['max-cost'];
+  const maxCost = text === undefined ? undefined : Number(text.trim().replace(/^\$/, ''));
+  if (text !== undefined && (text.trim() === '' || !Number.isFinite(maxCost) || (maxCost as number) < 0)) {
+    throw new UsageError('E_USAGE', `--max-cost ${text}: expected an amount in USD, e.g. 5 or 12.50`, {
+      fix: 'give --max-cost a number of dollars of 0 or more',
+    });
+  }
+  return { yes: flags.yes ?? false, maxCost, confirm };
 }

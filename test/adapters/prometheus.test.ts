@@ -14,24 +14,11 @@ import {
 } from '../../src/adapters/prometheus.ts';
 import { InfrastructureError, InterruptedError, SuiteError } from '../../src/errors.ts';
 import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
+import { failure } from '../helpers/failure.ts';
 
 const NS = 'thyme-benchmark';
 const ACCEPTED = 'otelcol_receiver_accepted_log_records_total';
 const NOP_RATE = `sum(rate(${ACCEPTED}{service_name="nop-collector"}[5s]))`;
-
-/** The error a promise rejects with, checked to be of the given class. */
-async function failure<T extends Error>(
-  promise: Promise<unknown>,
-  type: abstract new (...args: never[]) => T,
-): Promise<T> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof type, `expected ${type.name}, got ${String(err)}`);
-    return err;
-  }
-  assert.fail(`expected ${type.name}, but it resolved`);
-}
 
 /** A local HTTP server for failure modes a real Prometheus cannot produce on demand. */
 interface Stub {

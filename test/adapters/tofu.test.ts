@@ -24,6 +24,7 @@ import { InfrastructureError, InterruptedError } from '../../src/errors.ts';
 import { startMoto, type Moto } from '../harness/moto.ts';
 import { sandboxBin, sandboxBinDir } from '../harness/paths.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { failure } from '../helpers/failure.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { MODULE_OUTPUTS } from '../../src/phases/provision.ts';
 
@@ -32,20 +33,6 @@ const FIXTURES = join(ROOT, 'test', 'fixtures', 'tofu');
 const SANDBOX_MODULE = join(ROOT, 'infra', 'sandbox');
 // The virtualenv test/harness/install.sh made for moto: its python has boto3.
 const PYTHON = join(sandboxBinDir(), '..', 'moto', 'bin', 'python');
-
-/** The error a promise rejects with, checked to be of the given class. */
-async function failure<T extends Error>(
-  promise: Promise<unknown>,
-  type: abstract new (...args: never[]) => T,
-): Promise<T> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof type, `expected a ${type.name}, got ${String(err)}`);
-    return err;
-  }
-  return assert.fail(`expected a ${type.name}, but it resolved`);
-}
 
 async function waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -156,6 +143,67 @@ describe('tofu adapter on fixture modules', { timeout: 90_000 }, () => {
     await tofu.destroy({});
     assert.deepEqual(await tofu.stateResources(), []);
     assertUntouched(moduleDir);
+  });
+
+  it("keeps the state in the work dir through the local backend's path, never the deprecated -state flag", async () => {
+    const work = tempDir('bench-tofu-state-');
+    const diagnostics: TofuDiagnostic[] = [];
+    const tofu = createTofu({
+      moduleDir: halfway,
+      workDir: work,
+      binary: TOFU,
+      onDiagnostic: (d) => diagnostics.push(d),
+    });
+    const vars = { fail: false };
+    await tofu.init();
+    await tofu.apply(vars);
+    assert.deepEqual((await tofu.stateResources()).sort(), ['terraform_data.first', 'terraform_data.second']);
+    assert.equal((await tofu.output()).greeting?.value, 'hello from first');
+    await tofu.destroy(vars);
+
+    // Every command tofu was given, as the log recorded it.
+    const starts = readFileSync(join(work, 'tofu.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"@bench":"start"'))
+      .map((l) => JSON.parse(l) as { command: string; args: string[] });
+    assert.deepEqual(
+      starts.map((s) => s.command),
+      ['init', 'apply', 'state list', 'output', 'destroy'],
+    );
+    for (const s of starts) {
+      assert.ok(!s.args.some((a) => a.startsWith('-state')), `${s.command} got -state: ${s.args.join(' ')}`);
+    }
+    assert.deepEqual(
+      diagnostics.filter((d) => d.severity === 'warning'),
+      [],
+      'no deprecation (or other) warning',
+    );
+    // The state (and its history) is the backend's file in the work dir, tofu ran in the copy.
+    const state = JSON.parse(readFileSync(join(work, 'terraform.tfstate'), 'utf8')) as { resources: unknown[] };
+    assert.deepEqual(state.resources, [], 'destroyed: the state is the one apply and destroy wrote');
+    assert.ok(existsSync(join(work, 'terraform.tfstate.backup')));
+    const backend = JSON.parse(readFileSync(join(work, 'module', 'bench_backend.tf.json'), 'utf8')) as unknown;
+    assert.deepEqual(backend, { terraform: { backend: { local: { path: join(work, 'terraform.tfstate') } } } });
+    assert.equal(existsSync(join(work, 'module', 'terraform.tfstate')), false);
+    assertUntouched(halfway);
+  });
+
+  it('labels each diagnostic with the command that reported it', async () => {
+    const work = tempDir('bench-tofu-diag-');
+    const diagnostics: TofuDiagnostic[] = [];
+    const tofu = createTofu({
+      moduleDir: halfway,
+      workDir: work,
+      binary: TOFU,
+      onDiagnostic: (d) => diagnostics.push(d),
+    });
+    await tofu.init();
+    await failure(tofu.apply({}), InfrastructureError);
+    await tofu.destroy({});
+    assert.deepEqual(
+      diagnostics.map((d) => [d.command, d.summary]),
+      [['apply', 'local-exec provisioner error']],
+    );
   });
 
   it('says how to install tofu when the binary is missing', async () => {
@@ -422,7 +470,9 @@ print(json.dumps([s["SubnetId"] for s in subnets
 
     const status = spawnSync('git', ['status', '--porcelain', '--ignored', 'infra/'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(status.status, 0, status.stderr);
-    assert.equal(status.stdout, '', 'tofu wrote into infra/');
+    // New files only (untracked or ignored): edits of the module in the work tree are not tofu's.
+    const written = status.stdout.split('\n').filter((l) => l.startsWith('??') || l.startsWith('!!'));
+    assert.deepEqual(written, [], 'tofu wrote into infra/');
     assert.equal(existsSync(join(SANDBOX_MODULE, '.terraform')), false);
     assert.ok(existsSync(join(work, 'terraform.tfstate')), 'the state is in the work dir');
   });

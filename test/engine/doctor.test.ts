@@ -25,7 +25,7 @@ describe('runDoctor', () => {
     const result = await runDoctor({ target: 'aws', suite: 'thyme', env }, createAdapters(env));
     const checks = Object.fromEntries(result.checks.map((c) => [c.name, c]));
     assert.equal(result.ok, true, JSON.stringify(result.checks));
-    assert.match(checks.tofu?.detail ?? '', /^tofu 1\.\d+\.\d+/);
+    assert.match(checks.tofu?.detail ?? '', /^OpenTofu 1\.\d+\.\d+ \(/);
     assert.equal(checks['aws region']?.detail, 'eu-central-1');
     assert.match(checks['aws credentials']?.detail ?? '', /account 123456789012/);
     assert.ok(!JSON.stringify(result).includes(moto.env.AWS_SECRET_ACCESS_KEY as string));
@@ -51,6 +51,20 @@ describe('runDoctor', () => {
     assert.ok(!JSON.stringify(result).includes(moto.env.AWS_SECRET_ACCESS_KEY as string));
   });
 
+  it('names a terraform found in place of tofu as the second choice, with its version', async () => {
+    const env = { ...process.env, ...moto.env };
+    const real = createAdapters(env);
+    const terraform = { name: 'terraform' as const, path: '/usr/local/bin/terraform', version: '1.11.4' };
+    const result = await runDoctor(
+      { target: 'aws', suite: 'thyme', env },
+      { ...real, tools: { findTofu: async () => terraform, probeTofu: async () => terraform } },
+    );
+    const tofu = result.checks.find((c) => c.name === 'tofu');
+    assert.equal(tofu?.status, 'pass');
+    assert.match(tofu?.detail ?? '', /^Terraform 1\.11\.4 \(\/usr\/local\/bin\/terraform\); no OpenTofu found/);
+    assert.match(tofu?.fix ?? '', /install OpenTofu/);
+  });
+
   it('asks for a region when none is known', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...moto.env, BENCH_TOFU_BIN: sandboxBin('tofu') };
     delete env.AWS_REGION;
@@ -58,7 +72,11 @@ describe('runDoctor', () => {
     const result = await runDoctor({ target: 'aws', env }, createAdapters(env));
     const region = result.checks.find((c) => c.name === 'aws region');
     assert.equal(region?.status, 'fail');
-    assert.match(region?.fix ?? '', /AWS_REGION/);
+    assert.match(region?.fix ?? '', /--region.*AWS_REGION/);
+    // The credentials are checked all the same (at STS's global endpoint).
+    const credentials = result.checks.find((c) => c.name === 'aws credentials');
+    assert.equal(credentials?.status, 'pass', JSON.stringify(result.checks));
+    assert.match(credentials?.detail ?? '', /account 123456789012/);
   });
 
   it('reports an unknown kube context with the contexts there are, and an unreachable one', async () => {

@@ -15,6 +15,8 @@ import { MODULE_OUTPUTS } from '../../src/phases/provision.ts';
 const AWS = join(ROOT, 'infra', 'aws');
 const SANDBOX = join(ROOT, 'infra', 'sandbox');
 const SANDBOX_ONLY = ['api_server_endpoint', 'api_server_ca_data', 'python'];
+// The EKS API endpoint's allow-list: the local cloud's API server listens on loopback only.
+const AWS_ONLY = ['api_allowed_cidrs'];
 
 /** The .tf files of a module, concatenated, with whole-line comments removed so prose cannot satisfy a check. */
 function moduleText(dir: string): string {
@@ -81,7 +83,10 @@ describe('infra/aws', () => {
 
   it('takes the variables of infra/sandbox, less the sandbox-only ones, with the same types, defaults and validations', () => {
     const expected = names(sandbox, 'variable').filter((n) => !SANDBOX_ONLY.includes(n));
-    assert.deepEqual(names(aws, 'variable'), expected);
+    assert.deepEqual(
+      names(aws, 'variable'),
+      [...expected, ...AWS_ONLY].sort(),
+    );
     for (const name of expected) {
       assert.equal(variableSpec(aws, name), variableSpec(sandbox, name), `variable "${name}" differs`);
     }
@@ -91,6 +96,41 @@ describe('infra/aws', () => {
     assert.match(variableSpec(aws, 'node_disk_size_gb'), /default\s*=\s*100\n/);
     for (const required of ['run_id', 'expires_at', 'cluster_name', 'region']) {
       assert.doesNotMatch(variableSpec(aws, required), /default\s*=/, `${required} is required`);
+    }
+  });
+
+  it("opens the cluster's public API endpoint to api_allowed_cidrs only, a required list of IPv4 blocks", () => {
+    const variable = variableSpec(aws, 'api_allowed_cidrs');
+    assert.match(variable, /type\s*=\s*list\(string\)/);
+    assert.doesNotMatch(variable, /default\s*=/, 'no default: never open to the world unless asked');
+    const vpc = block(block(aws, /resource "aws_eks_cluster" "this"/).replace(/^ {2}/gm, ''), /vpc_config/);
+    assert.match(vpc, /endpoint_public_access\s*=\s*true/);
+    assert.match(vpc, /public_access_cidrs\s*=\s*var\.api_allowed_cidrs\n/);
+
+    // The variable's own validation, run by tofu on the block as written (no provider needed).
+    const dir = tempDir('bench-aws-cidrs-');
+    const cliConfig = join(dir, 'cli.tfrc');
+    writeFileSync(cliConfig, '');
+    writeFileSync(join(dir, 'main.tf'), block(moduleText(AWS), /variable "api_allowed_cidrs"/));
+    const plan = (value: unknown) => {
+      writeFileSync(join(dir, 'vars.tfvars.json'), JSON.stringify({ api_allowed_cidrs: value }));
+      return spawnSync(
+        sandboxBin('tofu'),
+        [`-chdir=${dir}`, 'plan', '-no-color', '-input=false', `-var-file=${join(dir, 'vars.tfvars.json')}`],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, TF_DATA_DIR: join(dir, 'data'), CHECKPOINT_DISABLE: '1' },
+        },
+      );
+    };
+    for (const good of [['203.0.113.7/32'], ['198.51.100.0/24', '10.0.0.0/8'], ['0.0.0.0/0']]) {
+      const r = plan(good);
+      assert.equal(r.status, 0, `${JSON.stringify(good)} is refused:\n${r.stdout}${r.stderr}`);
+    }
+    for (const bad of [[], ['203.0.113.7/24'], ['203.0.113.7'], ['not-a-cidr'], ['2001:db8::/32']]) {
+      const r = plan(bad);
+      assert.equal(r.status, 1, `${JSON.stringify(bad)} is accepted`);
+      assert.match(r.stderr, /api_allowed_cidrs must be a non-empty list of IPv4 CIDR blocks/);
     }
   });
 

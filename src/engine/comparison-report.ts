@@ -8,6 +8,7 @@ import {
   type ComparisonReport,
   type TrialRecord,
 } from '../report/comparison-model.ts';
+import { isSimulated, recordedTofu, simulationOf } from '../report/model.ts';
 import { writeComparisonReports } from '../report/render-comparison.ts';
 import type { WrittenReports } from '../report/write.ts';
 import { readJournal, type JournalRecord } from '../run/journal.ts';
@@ -55,6 +56,25 @@ export function methodDescription(plan: Pick<ComparePlan, 'confidence' | 'thresh
 }
 
 /**
+ * The parameters shared by every arm, and those each arm's variant sets (the protocol): a
+ * parameter a variant sets is not "identical for every arm", whatever the plan's shared
+ * parameters say (they hold the suite's default for it).
+ */
+export function paramsByArm(
+  plan: Pick<ComparePlan, 'arms' | 'params'>,
+  variants: Record<string, { params?: Record<string, string | number | boolean> }>,
+): Pick<ComparisonReport, 'params' | 'armParams'> {
+  const armParams = Object.fromEntries(plan.arms.map((a) => [a.name, { ...(variants[a.variant]?.params ?? {}) }]));
+  const perArm = new Set(Object.values(armParams).flatMap((p) => Object.keys(p)));
+  const params = Object.fromEntries(Object.entries(plan.params).filter(([k]) => !perArm.has(k)));
+  if (perArm.size === 0) return { params };
+  // An arm whose variant leaves a parameter unset runs with the shared value.
+  for (const p of Object.values(armParams))
+    for (const k of perArm) if (p[k] === undefined && plan.params[k] !== undefined) p[k] = plan.params[k];
+  return { params, armParams };
+}
+
+/**
  * Builds a comparison's report from its journal and stored raw data (nothing is fetched) and
  * writes report.md, report.html and summary.json into its run directory.
  */
@@ -99,13 +119,14 @@ export async function writeComparisonReport(input: {
       status: input.status ?? (end?.type === 'run-end' ? end.status : 'running'),
       startedAt: start?.t ?? '',
       endedAt: end?.t ?? null,
+      tofu: recordedTofu(start?.options),
     },
     mode: plan.mode,
     arms: plan.arms,
     sweepParam: plan.sweepParam,
     sizes: plan.sizes,
     repeat: plan.repeat,
-    params: plan.params,
+    ...paramsByArm(plan, suite.variants ?? {}),
     method: {
       confidence: plan.confidence,
       threshold: plan.threshold,
@@ -123,6 +144,16 @@ export async function writeComparisonReport(input: {
     results: built.results,
     verdicts: built.verdicts,
     missing: built.missing,
+    simulation: simulationOf(
+      plan.suite,
+      metrics.map((m) => {
+        const declared = suite.metrics.find((d) => d.name === m.metric);
+        return {
+          name: m.id,
+          simulated: isSimulated(start?.target ?? 'unknown', declared?.source ?? 'prometheus', declared?.query ?? null),
+        };
+      }),
+    ),
   };
   const files = await writeComparisonReports(input.runDir, report);
   return { report, files };

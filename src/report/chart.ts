@@ -1,7 +1,8 @@
 import { createLTTB } from 'downsample';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { PHASES, type PhaseName } from '../suite/schema.ts';
+import { PHASES, type PhaseName, type StatName } from '../suite/schema.ts';
+import { binaryUnit, formatStat, isBytesUnit } from './format.ts';
 import { formatLabels } from './model.ts';
 import type { PhaseWindow, RawMetric } from './raw.ts';
 import { sampleValue } from './stats.ts';
@@ -64,8 +65,32 @@ export function chartOrigin(windows: readonly PhaseWindow[], raw: Iterable<RawMe
 }
 
 /**
+ * Legend names of a metric's series: only the labels whose values differ between the series
+ * (`instance=node-1`), not every label of each (`{instance="…", job="…", service_name="…"}`,
+ * which a legend truncates into soup). One series, or series that differ in no label, are named
+ * after the metric.
+ */
+export function seriesNames(series: readonly { labels: Record<string, string> }[], metric: string): string[] {
+  const keys = [...new Set(series.flatMap((s) => Object.keys(s.labels)))].sort();
+  const varying = keys.filter((k) => new Set(series.map((s) => s.labels[k] ?? '')).size > 1);
+  if (varying.length === 0) return series.map((_, i) => (series.length === 1 ? metric : `${metric} #${i + 1}`));
+  const names = series.map((s) => varying.map((k) => `${k}=${s.labels[k] ?? ''}`).join(', '));
+  // Distinct by construction of `varying`, unless two series share every varying value: fall back to the full labels.
+  return new Set(names).size === names.length ? names : series.map((s) => formatLabels(s.labels));
+}
+
+/** A gate drawn on a chart: its threshold as a dashed rule, labelled. */
+export interface ChartThreshold {
+  value: number;
+  /** e.g. `gate: mean during active >= 50,000 logs/s`. */
+  label: string;
+}
+
+/**
  * The chart of one metric over the whole run: a line per series (x = seconds since the first
- * phase started), the phase windows as shaded, labelled bands behind the lines.
+ * phase started), the phase windows as shaded, labelled bands behind the lines, and each gate's
+ * threshold as a dashed rule. Bytes are drawn in the binary unit their largest value reads best
+ * in (MiB, GiB).
  */
 export function metricChartSpec(input: {
   title: string;
@@ -73,68 +98,108 @@ export function metricChartSpec(input: {
   raw: RawMetric;
   windows: readonly PhaseWindow[];
   originMs: number;
+  thresholds?: readonly ChartThreshold[];
 }): TopLevelSpec {
   const secondsOf = (iso: string) => round((Date.parse(iso) - input.originMs) / 1000, 3);
   const bands = input.windows.map((w) => ({ phase: w.phase, start: secondsOf(w.start), end: secondsOf(w.end) }));
-  const points = input.raw.series.flatMap((s) => {
-    const name = Object.keys(s.labels).length === 0 ? input.raw.metric : formatLabels(s.labels);
-    return downsampleSeries(s.samples).map(([t, v]) => ({
+  const names = seriesNames(input.raw.series, input.raw.metric);
+  const unscaled = input.raw.series.flatMap((s, i) =>
+    downsampleSeries(s.samples).map(([t, v]) => ({
       t: round(t - input.originMs / 1000, 3),
       v,
-      series: name,
-    }));
-  });
+      series: names[i] as string,
+    })),
+  );
+  const thresholdValues = (input.thresholds ?? []).map((t) => t.value);
+  let axisUnit = input.unit;
+  let divisor = 1;
+  if (isBytesUnit(input.unit)) {
+    const largest = Math.max(0, ...unscaled.map((p) => Math.abs(p.v)), ...thresholdValues.map(Math.abs));
+    ({ unit: axisUnit, divisor } = binaryUnit(largest));
+  }
+  const points = divisor === 1 ? unscaled : unscaled.map((p) => ({ ...p, v: p.v / divisor }));
+  const rules = (input.thresholds ?? []).map((t) => ({ v: t.value / divisor, label: t.label }));
   const multiSeries = input.raw.series.length > 1;
   // A flat line (no export failures at all) gives a zero-height domain, which Vega draws as one
-  // meaningless tick: widen it so the line sits on a readable axis.
+  // meaningless tick: widen it so the line sits on a readable axis (and its threshold shows).
   const values = points.map((p) => p.v);
   const flat = values.length > 0 && values.every((v) => v === values[0]);
   const level = flat ? (values[0] as number) : 0;
-  const yScale = flat ? { domain: [Math.min(0, level * 1.1), Math.max(1, level * 1.1)] } : {};
+  const around = [level, ...rules.map((r) => r.v)];
+  const yScale = flat
+    ? { domain: [Math.min(0, ...around.map((v) => v * 1.1)), Math.max(1, ...around.map((v) => v * 1.1))] }
+    : {};
+  const layers: Record<string, unknown>[] = [
+    {
+      data: { values: bands },
+      mark: { type: 'rect', opacity: 0.14 },
+      encoding: {
+        x: { field: 'start', type: 'quantitative' },
+        x2: { field: 'end' },
+        color: {
+          field: 'phase',
+          type: 'nominal',
+          scale: { domain: [...PHASES], range: PHASES.map((p) => PHASE_COLORS[p]) },
+          legend: null,
+        },
+      },
+    },
+    {
+      data: { values: bands },
+      mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, fontSize: 11, color: '#444' },
+      encoding: {
+        x: { field: 'start', type: 'quantitative' },
+        y: { value: 0 },
+        text: { field: 'phase', type: 'nominal' },
+      },
+    },
+    {
+      data: { values: points },
+      mark: { type: 'line', strokeWidth: 1.5, interpolate: 'linear' },
+      encoding: {
+        x: { field: 't', type: 'quantitative', title: 'seconds since the ramp started' },
+        y: { field: 'v', type: 'quantitative', title: axisUnit, scale: yScale },
+        color: multiSeries
+          ? { field: 'series', type: 'nominal', legend: { orient: 'bottom', title: null, labelLimit: 400, columns: 4 } }
+          : { value: '#1f4e8c' },
+        detail: { field: 'series', type: 'nominal' },
+      },
+    },
+  ];
+  if (rules.length > 0) {
+    layers.push(
+      {
+        data: { values: rules },
+        mark: { type: 'rule', color: '#b3261e', strokeDash: [6, 4], strokeWidth: 1.5 },
+        encoding: { y: { field: 'v', type: 'quantitative' } },
+      },
+      {
+        data: { values: rules },
+        mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, fontSize: 11, color: '#b3261e' },
+        encoding: {
+          x: { value: CHART_WIDTH - 4 },
+          y: { field: 'v', type: 'quantitative' },
+          text: { field: 'label', type: 'nominal' },
+        },
+      },
+    );
+  }
   return {
     width: CHART_WIDTH,
     height: CHART_HEIGHT,
     title: { text: input.title, anchor: 'start' },
-    layer: [
-      {
-        data: { values: bands },
-        mark: { type: 'rect', opacity: 0.14 },
-        encoding: {
-          x: { field: 'start', type: 'quantitative' },
-          x2: { field: 'end' },
-          color: {
-            field: 'phase',
-            type: 'nominal',
-            scale: { domain: [...PHASES], range: PHASES.map((p) => PHASE_COLORS[p]) },
-            legend: null,
-          },
-        },
-      },
-      {
-        data: { values: bands },
-        mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, fontSize: 11, color: '#444' },
-        encoding: {
-          x: { field: 'start', type: 'quantitative' },
-          y: { value: 0 },
-          text: { field: 'phase', type: 'nominal' },
-        },
-      },
-      {
-        data: { values: points },
-        mark: { type: 'line', strokeWidth: 1.5, interpolate: 'linear' },
-        encoding: {
-          x: { field: 't', type: 'quantitative', title: 'seconds since the ramp started' },
-          y: { field: 'v', type: 'quantitative', title: input.unit, scale: yScale },
-          color: multiSeries
-            ? { field: 'series', type: 'nominal', legend: { orient: 'bottom', title: null, labelLimit: 400 } }
-            : { value: '#1f4e8c' },
-          detail: { field: 'series', type: 'nominal' },
-        },
-      },
-    ],
+    layer: layers,
     resolve: { scale: { color: 'independent' } },
     config: { font: 'sans-serif', view: { stroke: '#ccc' } },
-  };
+  } as unknown as TopLevelSpec;
+}
+
+/** A threshold's label: `gate: mean during active >= 50,000 logs/s`. */
+export function thresholdLabel(
+  gate: { stat: StatName; phase: string; op: string; threshold: number },
+  unit: string,
+): string {
+  return `gate: ${gate.stat} during ${gate.phase} ${gate.op} ${formatStat(gate.threshold, unit, gate.stat)}`;
 }
 
 /**

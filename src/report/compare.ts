@@ -120,6 +120,8 @@ export interface CompareReport {
   runs: CompareRun[];
   /** Every metric any run reports, in the order the runs declare them. */
   metrics: CompareMetric[];
+  /** Which runs' figures came from simulated systems (the local cloud), and what that means; null when none. */
+  simulated: { runs: string[]; note: string } | null;
 }
 
 /** One run to compare. */
@@ -183,6 +185,17 @@ export function compareRuns(inputs: readonly CompareInput[], options: CompareOpt
     baseline: runs[0]?.runId ?? '',
     runs,
     metrics,
+    simulated: simulatedRuns(inputs),
+  };
+}
+
+/** The runs whose figures a simulator made: a difference between them is the simulator's, not the systems'. */
+function simulatedRuns(inputs: readonly CompareInput[]): CompareReport['simulated'] {
+  const runs = inputs.filter((i) => i.report.simulation?.simulated).map((i) => i.report.run.runId);
+  if (runs.length === 0) return null;
+  return {
+    runs,
+    note: `${runs.length === inputs.length ? 'Every run compared here' : `${runs.length === 1 ? 'Run' : 'Runs'} ${runs.join(', ')}`} ran on the local cloud: their series come from bench's own workload simulator, not from the systems under test. The differences show the tool working, not the systems' real performance.`,
   };
 }
 
@@ -349,6 +362,7 @@ function streamSeed(seed: number, metric: string, stat: string, run: number): nu
 export function renderCompareMarkdown(report: CompareReport): string {
   const out: string[] = [];
   out.push(`# Comparison: ${report.runs.map((r) => r.label).join(' vs ')}`, '');
+  if (report.simulated) out.push(`> **Simulated:** ${report.simulated.note}`, '');
   out.push(methodText(report), '');
   out.push(markdownTable(runsTable(report)), '');
   for (const metric of report.metrics) {
@@ -393,7 +407,7 @@ export async function renderCompareHtml(report: CompareReport): Promise<string> 
   const title = `Comparison: ${report.runs.map((r) => r.label).join(' vs ')}`;
   return htmlPage(
     title,
-    `<p>${esc(methodText(report))}</p>
+    `${report.simulated ? `<div class="simulated" role="note"><strong>Simulated:</strong> ${esc(report.simulated.note)}</div>\n` : ''}<p>${esc(methodText(report))}</p>
 ${htmlTable(runsTable(report), 'runs')}
 ${sections.join('\n')}`,
   );

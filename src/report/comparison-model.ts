@@ -1,3 +1,5 @@
+import type { SimulationReport, TofuInfo } from './model.ts';
+
 /**
  * The data model of `bench compare`: what one trial measured (the samples, derived from the raw
  * data stored under the comparison's run directory), which metrics are compared, and the
@@ -80,7 +82,7 @@ export interface ArmValue {
 }
 
 /** How sure the comparison is, and what it concludes. */
-export type VerdictKind = 'lower' | 'higher' | 'no-significant-difference' | 'no-data';
+export type VerdictKind = 'lower' | 'higher' | 'no-significant-difference' | 'too-few-repetitions' | 'no-data';
 
 /** One arm against the baseline, for one metric at one size. */
 export interface ArmComparison {
@@ -95,7 +97,23 @@ export interface ArmComparison {
   /** Bootstrap interval of the difference. */
   interval: Interval | null;
   /** Mann-Whitney U test on the pooled units (two-sided). */
-  test: { name: 'mann-whitney-u'; u: number; z: number | null; p: number; pAdjusted: number } | null;
+  test: {
+    name: 'mann-whitney-u';
+    u: number;
+    z: number | null;
+    p: number;
+    pAdjusted: number;
+    /** Values on each side (arm, baseline): the units of every repetition, pooled. */
+    n: [number, number];
+    /**
+     * The smallest adjusted p this test could have had with these sample sizes (its p at the
+     * exact test's minimum, 2 / C(n1 + n2, n1), the family as it is). Not below 1 - confidence:
+     * the verdict is `too-few-repetitions`, as no data of this size could have been significant.
+     */
+    smallestPAdjusted: number;
+    /** Whether each repetition gave exactly one unit (then n counts repetitions). */
+    perRepetition: boolean;
+  } | null;
   /** Cliff's delta of arm against baseline (-1..1; > 0: the arm's units tend to be larger). */
   effectSize: { name: 'cliffs-delta'; value: number; magnitude: 'negligible' | 'small' | 'medium' | 'large' } | null;
   significant: boolean;
@@ -134,6 +152,8 @@ export interface ComparisonReport {
     status: string;
     startedAt: string;
     endedAt: string | null;
+    /** The tofu that provisioned the run's cluster, as in a single run's summary.json; null if none. */
+    tofu?: TofuInfo | null;
   };
   mode: 'side-by-side' | 'sequential';
   /** The baseline first. */
@@ -143,6 +163,8 @@ export interface ComparisonReport {
   repeat: number;
   /** Identical for every arm: the workload and system parameters (sizes aside). */
   params: Record<string, string | number | boolean>;
+  /** Per arm: the parameters its variant sets (the protocol), which differ by arm and are not in `params`. */
+  armParams?: Record<string, Record<string, string | number | boolean>>;
   method: {
     confidence: number;
     /** Differences inside +-threshold (relative) are not called significant. */
@@ -160,4 +182,6 @@ export interface ComparisonReport {
   verdicts: string[];
   /** Metric ids with no data, and why. */
   missing: Record<string, string>;
+  /** Which metrics (by id) came from simulated systems (the local cloud's simulator); absent in older reports. */
+  simulation?: SimulationReport;
 }

@@ -261,6 +261,30 @@ export function cliffsMagnitude(delta: number): CliffsMagnitude {
 }
 
 /**
+ * The smallest two-sided p-value the exact Mann-Whitney U test can give for samples of n1 and n2
+ * values: 2 / C(n1 + n2, n1), when one sample lies entirely above the other (ties only make it
+ * larger). With 2 values per side it is 1/3: no such test can ever be significant at 5%.
+ */
+export function smallestMannWhitneyP(n1: number, n2: number): number {
+  if (n1 <= 0 || n2 <= 0) return 1;
+  // C(n1 + n2, n1) as a product of ratios; it overflows to Infinity (p = 0) only far beyond
+  // the sizes where the question matters.
+  let orderings = 1;
+  for (let k = 1; k <= Math.min(n1, n2); k++) orderings = (orderings * (Math.max(n1, n2) + k)) / k;
+  return Math.min(1, 2 / orderings);
+}
+
+/**
+ * The smallest repetition count per arm whose exact test can go below `alpha` at all (with no
+ * correction for multiple comparisons: Holm can only raise it).
+ */
+export function repetitionsToTest(alpha: number): number {
+  let n = 1;
+  while (smallestMannWhitneyP(n, n) >= alpha && n < 1000) n++;
+  return n;
+}
+
+/**
  * Holm-Bonferroni adjusted p-values, in the order given: the i-th smallest of m p-values is
  * multiplied by m - i + 1, then made monotone (an adjusted p-value is never below that of a
  * smaller p-value) and capped at 1; the same as R's `p.adjust(p, 'holm')`. Rejecting where the
@@ -564,7 +588,14 @@ export function buildComparison(input: BuildComparisonInput): BuiltComparison {
 
   const adjusted = holm(tested.map((t) => t.p));
   tested.forEach((t, i) => {
-    (t.comparison.test as NonNullable<ArmComparison['test']>).pAdjusted = adjusted[i] as number;
+    const test = t.comparison.test as NonNullable<ArmComparison['test']>;
+    test.pAdjusted = adjusted[i] as number;
+    // The best this test could have done with its sample sizes: its p at the exact minimum, the
+    // rest of the family as it is (Holm's adjusted p only grows with each p-value). When even
+    // that is not below alpha, no data of this many values could have shown a difference: the
+    // verdict says so instead of "no significant difference".
+    const best = tested.map((x, j) => (j === i ? Math.min(x.p, smallestMannWhitneyP(test.n[0], test.n[1])) : x.p));
+    test.smallestPAdjusted = holm(best)[i] as number;
   });
 
   for (const { comparison: c, metric, size, missingText } of pending) {
@@ -583,8 +614,12 @@ export function buildComparison(input: BuildComparisonInput): BuiltComparison {
       const [lo, hi] = c.interval;
       c.significant = pAdj < alpha && (lo > 0 || hi < 0);
     }
-    c.verdict = c.significant ? directionOf(c) : 'no-significant-difference';
-    c.text = verdictText(c, metric, where(size));
+    c.verdict = c.significant
+      ? directionOf(c)
+      : c.test.smallestPAdjusted >= alpha
+        ? 'too-few-repetitions'
+        : 'no-significant-difference';
+    c.text = verdictText(c, metric, where(size), alpha);
   }
 
   const verdicts: string[] = [];
@@ -597,12 +632,24 @@ export function buildComparison(input: BuildComparisonInput): BuiltComparison {
         continue;
       }
       const noData = mine.filter((p) => p.comparison.verdict === 'no-data');
+      const untestable = mine.filter((p) => p.comparison.verdict === 'too-few-repetitions');
+      const gapText =
+        noData.length === 0
+          ? ''
+          : ` (no data: ${noData.map((p) => `${p.comparison.arm} at ${where(p.size)}`).join(', ')})`;
       if (noData.length === mine.length) verdicts.push(`no data for ${metric.label} at any size`);
-      else if (noData.length === 0) verdicts.push(`no significant difference in ${metric.label} at any size`);
-      else {
-        const gaps = noData.map((p) => `${p.comparison.arm} at ${where(p.size)}`).join(', ');
-        verdicts.push(`no significant difference in ${metric.label} at any size with data (no data: ${gaps})`);
-      }
+      else if (untestable.length + noData.length === mine.length) {
+        // Not "no difference": nothing this small could have shown one.
+        verdicts.push(
+          `${metric.label}: ${tooFewText(untestable.map((p) => p.comparison))} at any size${gapText}; ${repeatAdvice(alpha)}`,
+        );
+      } else if (untestable.length > 0) {
+        const where_ = untestable.map((p) => `${p.comparison.arm} at ${where(p.size)}`).join(', ');
+        verdicts.push(
+          `no significant difference in ${metric.label} where it could be tested; ${tooFewText(untestable.map((p) => p.comparison))}: ${where_}${gapText}`,
+        );
+      } else if (noData.length === 0) verdicts.push(`no significant difference in ${metric.label} at any size`);
+      else verdicts.push(`no significant difference in ${metric.label} at any size with data${gapText}`);
     }
   }
   return { results, verdicts, missing };
@@ -696,7 +743,16 @@ function compareArm(arm: string, baseline: string, d: ArmData, base: ArmData, co
   comparison.interval = percentileInterval(diffs, confidence);
   comparison.relativeInterval = ratioDefined && mb !== 0 ? percentileInterval(ratios, confidence) : null;
   const { u, z, p } = mannWhitneyU(d.pooled, base.pooled);
-  comparison.test = { name: 'mann-whitney-u', u, z, p, pAdjusted: p };
+  comparison.test = {
+    name: 'mann-whitney-u',
+    u,
+    z,
+    p,
+    pAdjusted: p,
+    n: [d.pooled.length, base.pooled.length],
+    smallestPAdjusted: p,
+    perRepetition: d.value.units === countRepetitions(d) && base.value.units === countRepetitions(base),
+  };
   comparison.effectSize = { name: 'cliffs-delta', ...cliffsFromU(u, d.pooled.length, base.pooled.length) };
   return comparison;
 }
@@ -725,7 +781,25 @@ function pText(p: number): string {
   return p < 0.001 ? 'p < 0.001' : `p = ${Number(p.toPrecision(2))}`;
 }
 
-function verdictText(c: ArmComparison, metric: ComparisonMetricDef, at: string): string {
+/** Repetitions with a value: when each gives exactly one unit, the test's n is the repetitions. */
+function countRepetitions(d: ArmData): number {
+  return d.value.repetitions.filter((v) => v !== null).length;
+}
+
+/** `too few repetitions to test (n = 2)`, or `(n = 2 and 3)`, or samples when units are not repetitions. */
+function tooFewText(comparisons: ArmComparison[]): string {
+  const tests = comparisons.flatMap((c) => (c.test ? [c.test] : []));
+  const ns = [...new Set(tests.flatMap((t) => t.n))].sort((a, b) => a - b);
+  const what = tests.every((t) => t.perRepetition) ? 'repetitions' : 'samples';
+  const n = ns.length <= 1 ? String(ns[0] ?? 0) : `${ns.slice(0, -1).join(', ')} and ${ns.at(-1)}`;
+  return `too few ${what} to test (n = ${n})`;
+}
+
+function repeatAdvice(alpha: number): string {
+  return `--repeat ${repetitionsToTest(alpha)} or more can show a difference`;
+}
+
+function verdictText(c: ArmComparison, metric: ComparisonMetricDef, at: string, alpha: number): string {
   const test = c.test as NonNullable<ArmComparison['test']>;
   const difference = c.difference as number;
   const interval = c.interval as Interval;
@@ -744,7 +818,10 @@ function verdictText(c: ArmComparison, metric: ComparisonMetricDef, at: string):
     const unit = (x: number) => formatStat(x, metric.unit);
     return `${c.arm} ${metric.label} ${unit(Math.abs(difference))} ${c.verdict} [${unit(from)}, ${unit(to)}] ${tail}`;
   }
-  const head = `no significant difference in ${metric.label} at ${at}: ${c.arm}`;
+  const head =
+    c.verdict === 'too-few-repetitions'
+      ? `${tooFewText([c])}: ${metric.label} at ${at}, the smallest possible p after Holm is ${Number(test.smallestPAdjusted.toPrecision(2))}, not below ${Number(alpha.toPrecision(2))}: ${c.arm}`
+      : `no significant difference in ${metric.label} at ${at}: ${c.arm}`;
   const tail = `vs ${c.baseline} (${pText(test.pAdjusted)})`;
   if (relative) {
     const [lo, hi] = c.relativeInterval as Interval;

@@ -35,7 +35,33 @@ export function formatNumber(value: number | null | undefined): string {
 export function formatStat(value: number | null | undefined, unit: string, stat?: StatName): string {
   if (value === null || value === undefined) return NO_VALUE;
   if (stat === 'cv') return `${formatNumber(value * 100)} %`;
+  if (isBytesUnit(unit)) return formatBytes(value);
   return unit === '' ? formatNumber(value) : `${formatNumber(value)} ${unit}`;
+}
+
+/** Units that count bytes: shown in binary units (KiB, MiB, GiB). */
+export function isBytesUnit(unit: string): boolean {
+  return /^(bytes?|B|By)$/i.test(unit.trim());
+}
+
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+
+/**
+ * The binary unit a byte count reads best in (the largest whose value is at least 1), with its
+ * divisor: 48,234,496 -> MiB, 1,048,576.
+ */
+export function binaryUnit(bytes: number): { unit: (typeof BINARY_UNITS)[number]; divisor: number } {
+  let i = 0;
+  const abs = Math.abs(bytes);
+  while (i < BINARY_UNITS.length - 1 && abs >= 1024 ** (i + 1)) i++;
+  return { unit: BINARY_UNITS[i] as (typeof BINARY_UNITS)[number], divisor: 1024 ** i };
+}
+
+/** Bytes for people, in binary units: `46 MiB`, `1.5 GiB`, `512 B`. */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return formatNumber(bytes);
+  const { unit, divisor } = binaryUnit(bytes);
+  return `${formatNumber(bytes / divisor)} ${unit}`;
 }
 
 /** A relative difference (0.2) as `+20.0 %`. */

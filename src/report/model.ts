@@ -1,5 +1,7 @@
 import { GateError } from '../errors.ts';
 import { PHASES, STATS, type PhaseName, type StatName, type Suite, type SuiteGate } from '../suite/schema.ts';
+import type { WorkloadImages } from '../phases/record-images.ts';
+import { SIMULATED_METRIC_NAMES } from '../sandbox/agent/simulator.ts';
 import type { PhaseWindow, RawMetric } from './raw.ts';
 import { msWindow, type StatValues, windowStats } from './stats.ts';
 
@@ -49,8 +51,42 @@ export interface MetricReport {
   aggregate: StatName[];
   /** Present when the metric has no data at all: why. */
   missing?: string;
+  /**
+   * True when the series come from bench's own workload simulator, not from the system under
+   * test: on the local cloud (target `sandbox`) its pods run no program, and the agent's
+   * simulator serves what the suite's metrics read (see `simulation` at the top level).
+   */
+  simulated: boolean;
+  /** The metric's headline figure: one statistic of the active phase (see {@link MetricHeadline}). */
+  headline: MetricHeadline;
   /** One entry per phase that ran (the keys of the top-level `phases`). */
   phases: Partial<Record<PhaseName, PhaseMetricReport>>;
+}
+
+/**
+ * A metric's figure at a glance: the statistic of the active phase a gate on it reads (else its
+ * mean, else its first aggregate), over its series: the value of a single series, or the lowest
+ * and highest of several.
+ */
+export interface MetricHeadline {
+  phase: PhaseName;
+  stat: StatName;
+  /** Series with a value in that phase. */
+  series: number;
+  /** The single series' value, or null with several (then see min and max) or none. */
+  value: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+/** Which figures of the run came from simulated systems, in words and by metric. */
+export interface SimulationReport {
+  /** True when at least one metric's series are simulated. */
+  simulated: boolean;
+  /** Names of the simulated metrics, in the suite's order. */
+  metrics: string[];
+  /** What that means for the reader; null when nothing is simulated. */
+  note: string | null;
 }
 
 /** A gate's value for one series. */
@@ -90,6 +126,20 @@ export interface RunInfo {
   startedAt: string;
   /** `null` when the run had not ended when the report was built. */
   endedAt: string | null;
+  /**
+   * The infrastructure-as-code binary that provisioned (and tears down) the run's cluster, as the
+   * preflight chose and the journal's run-start record holds it; null on an existing cluster
+   * (target kube) or for a run journaled before it was recorded.
+   */
+  tofu: TofuInfo | null;
+}
+
+/** Which tofu ran: OpenTofu (`tofu`) or, only on aws when no OpenTofu was found, Terraform. */
+export interface TofuInfo {
+  kind: 'tofu' | 'terraform';
+  version: string;
+  /** The path of the binary that ran. */
+  binary: string;
 }
 
 /** The whole report of one run: summary.json. */
@@ -104,16 +154,35 @@ export interface RunReport {
   gates: GateReport[];
   /** Names of the metrics with no data (each one's `missing` says why). */
   missing: string[];
+  /** Which series came from simulated systems (the local cloud's simulator). */
+  simulation: SimulationReport;
+  /**
+   * Every workload's pods' images as the API server held them after verify: the reference asked
+   * for and the resolved `imageID` (null where the API server holds none). Null when the run
+   * recorded none (it did not get past verify, or ran before images were recorded).
+   */
+  workloads: WorkloadImages[] | null;
+  /** Says what a null imageID in `workloads` means for this run; null when every imageID is known. */
+  imagesNote: string | null;
 }
 
 /** What {@link buildReport} needs. */
 export interface BuildReportInput {
   runId: string;
   suite: Suite;
-  run: { target: string; status: string; startedAt: string; endedAt: string | null | undefined };
+  run: {
+    target: string;
+    status: string;
+    startedAt: string;
+    endedAt: string | null | undefined;
+    /** The tofu of the run (see {@link recordedTofu}). */
+    tofu?: TofuInfo | null | undefined;
+  };
   windows: readonly PhaseWindow[];
   /** Raw data by metric name (see readRawMetrics). */
   raw: ReadonlyMap<string, RawMetric>;
+  /** The pods' images the journal recorded (see recordedImages). */
+  images?: WorkloadImages[] | undefined;
 }
 
 /** Builds the report model of one run from its phase windows and raw series. */
@@ -137,13 +206,16 @@ export function buildReport(input: BuildReportInput): RunReport {
       }
       phases[window.phase] = { series };
     }
+    const query = raw?.query ?? declared.query ?? null;
     const report: MetricReport = {
       name: declared.name,
       description: declared.description ?? null,
       unit: declared.unit,
-      query: raw?.query ?? declared.query ?? null,
+      query,
       source: declared.source,
       aggregate: [...declared.aggregate],
+      simulated: isSimulated(input.run.target, declared.source, query),
+      headline: headlineOf(phases, headlineStat(declared.aggregate, gateStatsActive(input.suite, declared.name))),
       phases,
     };
     const missing = whyMissing(raw, phases, windows.length);
@@ -161,11 +233,97 @@ export function buildReport(input: BuildReportInput): RunReport {
       status: input.run.status,
       startedAt: input.run.startedAt,
       endedAt: input.run.endedAt ?? null,
+      tofu: input.run.tofu ?? null,
     },
     phases: windows.map((w) => ({ ...w })),
     metrics,
     gates,
     missing: metrics.filter((m) => m.missing !== undefined).map((m) => m.name),
+    simulation: simulationOf(input.suite.name, metrics),
+    workloads: input.images ?? null,
+    imagesNote: imagesNoteOf(input.images, input.run.target),
+  };
+}
+
+/**
+ * The tofu a run's run-start record names (its `options.tofu`: binary, kind, version), or null
+ * when it names none or an incomplete one.
+ */
+export function recordedTofu(options: unknown): TofuInfo | null {
+  const tofu = (options as { tofu?: { binary?: unknown; kind?: unknown; version?: unknown } } | undefined)?.tofu;
+  if (!tofu || (tofu.kind !== 'tofu' && tofu.kind !== 'terraform')) return null;
+  if (typeof tofu.binary !== 'string' || typeof tofu.version !== 'string') return null;
+  return { kind: tofu.kind, version: tofu.version, binary: tofu.binary };
+}
+
+/** How a report names the tofu: `OpenTofu 1.9.0 (/path/to/tofu)`. */
+export function describeTofu(tofu: TofuInfo): string {
+  return `${tofu.kind === 'tofu' ? 'OpenTofu' : 'Terraform'} ${tofu.version} (${tofu.binary})`;
+}
+
+/**
+ * Whether a metric's series come from the local cloud's simulator: on target `sandbox` the pods
+ * run no program, so the workload's output and the pods' JSON are the simulator's, and a
+ * Prometheus query is when it reads a series the simulator serves. A query over anything else
+ * (Prometheus' own series, the API server's) reads real components and is not simulated.
+ */
+export function isSimulated(target: string, source: MetricReport['source'], query: string | null): boolean {
+  if (target !== 'sandbox') return false;
+  if (source !== 'prometheus') return true;
+  const names = new Set((query ?? '').match(/[A-Za-z_:][A-Za-z0-9_:]*/g) ?? []);
+  return SIMULATED_METRIC_NAMES.some((n) => names.has(n) || [...names].some((x) => x.startsWith(`${n}_`)));
+}
+
+/** Which of the metrics are simulated, and the note that says what that means. */
+export function simulationOf(
+  suite: string,
+  metrics: readonly { name: string; simulated: boolean }[],
+): SimulationReport {
+  const simulated = metrics.filter((m) => m.simulated).map((m) => m.name);
+  if (simulated.length === 0) return { simulated: false, metrics: [], note: null };
+  const which =
+    simulated.length === metrics.length
+      ? 'every series of this report comes'
+      : `the series of ${simulated.join(', ')} come`;
+  return {
+    simulated: true,
+    metrics: simulated,
+    note:
+      `Run on the local cloud (target sandbox): ${which} from bench's own workload simulator, not from ${suite}. ` +
+      `The figures show the tool working end to end (deploy, load, collect, report); they say nothing about the real performance of the system under test.`,
+  };
+}
+
+function imagesNoteOf(images: WorkloadImages[] | undefined, target: string): string | null {
+  if (images === undefined) return null;
+  const unresolved = images.flatMap((w) => w.images).filter((i) => i.imageID === null).length;
+  if (unresolved === 0) return null;
+  const why =
+    target === 'sandbox'
+      ? "the local cloud's kwok nodes run no container runtime and report no imageID"
+      : 'their containers had not reported one when the images were recorded';
+  return `${unresolved} container image(s) have imageID null: the API server held none (${why}); only the reference asked for is known.`;
+}
+
+/** The statistics gates read of a metric during the active phase, in the suite's order. */
+function gateStatsActive(suite: Suite, metric: string): StatName[] {
+  return suite.gates.filter((g) => g.metric === metric && g.phase === 'active').map((g) => g.stat);
+}
+
+/** The headline statistic: the one a gate reads, else the mean, else the first aggregate. */
+function headlineStat(aggregate: readonly StatName[], gated: readonly StatName[]): StatName {
+  return gated[0] ?? (aggregate.includes('mean') ? 'mean' : (aggregate[0] ?? 'mean'));
+}
+
+function headlineOf(phases: MetricReport['phases'], stat: StatName): MetricHeadline {
+  const values = (phases.active?.series ?? []).map((s) => s.stats[stat] ?? null).filter((v): v is number => v !== null);
+  return {
+    phase: 'active',
+    stat,
+    series: values.length,
+    value: values.length === 1 ? (values[0] as number) : null,
+    min: values.length === 0 ? null : Math.min(...values),
+    max: values.length === 0 ? null : Math.max(...values),
   };
 }
 

@@ -12,6 +12,7 @@ import type {
 } from './comparison-model.ts';
 import { formatNumber, formatPercent, formatSigned, formatStat, NO_VALUE, windowDuration } from './format.ts';
 import { writeFileAtomic } from './raw.ts';
+import { describeTofu } from './model.ts';
 import { esc, htmlPage, htmlTable } from './render-html.ts';
 import { escapeInline, markdownTable } from './render-md.ts';
 import type { TextTable } from './tables.ts';
@@ -39,6 +40,8 @@ const CHART_HEIGHT = 260;
 export function renderComparisonMarkdown(report: ComparisonReport): string {
   const out: string[] = [];
   out.push(`# ${escapeInline(comparisonTitle(report))}`, '');
+  const note = report.simulation?.note;
+  if (note) out.push(`> **Simulated:** ${escapeInline(note)}`, '');
   out.push(markdownTable(runTable(report)), '');
 
   out.push('## Verdicts', '');
@@ -54,6 +57,7 @@ export function renderComparisonMarkdown(report: ComparisonReport): string {
   out.push('## Parameters', '');
   out.push(paramsIntro(report), '');
   if (Object.keys(report.params).length > 0) out.push(markdownTable(paramsTable(report)), '');
+  if (report.armParams) out.push(ARM_PARAMS_INTRO, '', markdownTable(armParamsTable(report)), '');
 
   out.push('## Schedule', '');
   out.push(escapeInline(scheduleIntro(report)), '');
@@ -101,9 +105,11 @@ export async function renderComparisonHtml(report: ComparisonReport): Promise<st
             return `<li${cls ? ` class="${cls}"` : ''}>${esc(v)}</li>`;
           })
           .join('\n')}</ul>`;
+  const note = report.simulation?.note;
+  const simulated = note ? `<div class="simulated" role="note"><strong>Simulated:</strong> ${esc(note)}</div>\n` : '';
   return htmlPage(
     comparisonTitle(report),
-    `${htmlTable(runTable(report), 'run')}
+    `${simulated}${htmlTable(runTable(report), 'run')}
 <h2>Verdicts</h2>
 ${verdicts}
 <h2>Method</h2>
@@ -111,6 +117,7 @@ ${verdicts}
 <h2>Parameters</h2>
 <p>${esc(paramsIntro(report))}</p>
 ${Object.keys(report.params).length > 0 ? htmlTable(paramsTable(report), 'params') : ''}
+${report.armParams ? `<p>${esc(ARM_PARAMS_INTRO)}</p>\n${htmlTable(armParamsTable(report), 'params')}` : ''}
 <h2>Schedule</h2>
 <p>${esc(scheduleIntro(report))}</p>
 ${report.schedule.length > 0 ? htmlTable(scheduleTable(report), 'schedule') : ''}
@@ -362,6 +369,10 @@ function runTable(report: ComparisonReport): TextTable {
       ['repetitions', `${report.repeat} per size`],
       ['started', run.startedAt],
       ['ended', run.endedAt ?? NO_VALUE],
+      [
+        'provisioned with',
+        run.tofu ? describeTofu(run.tofu) : run.target === 'kube' ? 'nothing (an existing cluster)' : 'not recorded',
+      ],
     ],
   };
 }
@@ -381,6 +392,18 @@ function paramsIntro(report: ComparisonReport): string {
   return Object.keys(report.params).length === 0
     ? 'No parameter besides the sizes.'
     : `Identical for every arm (the sizes aside: ${report.sweepParam} is swept).`;
+}
+
+const ARM_PARAMS_INTRO = 'Different by arm (what each variant sets):';
+
+/** A row per parameter that differs by arm, a column per arm. */
+function armParamsTable(report: ComparisonReport): TextTable {
+  const arms = report.arms.map((a) => a.name);
+  const keys = [...new Set(Object.values(report.armParams ?? {}).flatMap((p) => Object.keys(p)))];
+  return {
+    header: ['parameter', ...arms],
+    rows: keys.map((k) => [k, ...arms.map((a) => String(report.armParams?.[a]?.[k] ?? NO_VALUE))]),
+  };
 }
 
 function paramsTable(report: ComparisonReport): TextTable {
@@ -582,7 +605,7 @@ function verdictClass(line: string, report: ComparisonReport): string {
       }
     }
   }
-  if (/no significant difference|no data|not significant/i.test(line)) return '';
+  if (/no significant difference|no data|not significant|too few (repetitions|samples) to test/i.test(line)) return '';
   return /\b(lower|higher)\b/i.test(line) ? 'significant' : '';
 }
 

@@ -1,8 +1,19 @@
-import { chartOrigin, metricChartSpec, PHASE_COLORS, renderSvg } from './chart.ts';
+import { chartOrigin, metricChartSpec, PHASE_COLORS, renderSvg, thresholdLabel } from './chart.ts';
 import { gateOutcome } from './format.ts';
 import type { MetricReport, RunReport } from './model.ts';
 import type { RawMetric } from './raw.ts';
-import { gateTable, metricTable, missingLines, phaseTable, runTable, type TextTable } from './tables.ts';
+import {
+  gateTable,
+  headlineTable,
+  imagesTable,
+  metricTable,
+  missingLines,
+  phaseTable,
+  runTable,
+  verdictGateTable,
+  verdictLine,
+  type TextTable,
+} from './tables.ts';
 
 /**
  * report.html: the same header and tables as report.md, and a chart per metric (a line per
@@ -17,15 +28,32 @@ export async function renderHtml(report: RunReport, raw: ReadonlyMap<string, Raw
   for (const metric of report.metrics) sections.push(await metricSection(metric, report, raw.get(metric.name), origin));
   const missing = missingLines(report);
   const title = `${report.run.suite} benchmark: run ${report.run.runId}`;
+  const verdictClass = report.gates.length === 0 ? 'none' : report.gates.every((g) => g.ok) ? 'pass' : 'fail';
+  const gateRows = (_row: string[], i: number) =>
+    ` class="${gateOutcome(report.gates[i] ?? { ok: false, missing: true }).toLowerCase()}"`;
+  const simulated =
+    report.simulation.note === null
+      ? ''
+      : `<div class="simulated" role="note"><strong>Simulated:</strong> ${esc(report.simulation.note)}</div>\n`;
   return htmlPage(
     title,
-    `${htmlTable(runTable(report), 'run')}
+    `${simulated}<section class="verdict ${verdictClass}" id="verdict">
+<h2>Verdict</h2>
+<p class="verdict-line">${esc(verdictLine(report))}</p>
+${report.gates.length === 0 ? '' : htmlTable(verdictGateTable(report), 'gates', gateRows)}
+<p>Headline figures (active phase):</p>
+${htmlTable(headlineTable(report), 'headlines', (_row, i) => (report.metrics[i]?.simulated ? ' class="simulated"' : ''))}
+</section>
+<h2>Run</h2>
+${htmlTable(runTable(report), 'run')}
 <h2>Phases</h2>
 ${report.phases.length === 0 ? '<p>The journal shows no ramp, active or cool-down phase.</p>' : htmlTable(phaseTable(report), 'phases', (row) => ` class="phase-${esc(row[0] ?? '')}"`)}
 <h2>Metrics</h2>
 ${sections.join('\n')}
 <h2>Gates</h2>
-${report.gates.length === 0 ? '<p>The suite declares no gates.</p>' : htmlTable(gateTable(report), 'gates', (_row, i) => ` class="${gateOutcome(report.gates[i] ?? { ok: false, missing: true }).toLowerCase()}"`)}
+${report.gates.length === 0 ? '<p>The suite declares no gates.</p>' : htmlTable(gateTable(report), 'gates', gateRows)}
+<h2>Images</h2>
+${report.workloads === null ? '<p>No images were recorded for this run (it did not get past verify, or predates image recording).</p>' : `${htmlTable(imagesTable(report), 'images')}${report.imagesNote === null ? '' : `<p>${esc(report.imagesNote)}</p>`}`}
 <h2>Missing data</h2>
 ${missing.length === 0 ? '<p>Nothing is missing: every metric has data and every gate could be evaluated.</p>' : `<ul class="missing-list">${missing.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>`}`,
   );
@@ -55,6 +83,10 @@ async function metricSection(
         raw,
         windows: report.phases,
         originMs,
+        // A cv is a ratio, not in the metric's unit: it has no place on the value axis.
+        thresholds: report.gates
+          .filter((g) => g.metric === metric.name && g.stat !== 'cv')
+          .map((g) => ({ value: g.threshold, label: thresholdLabel(g, metric.unit) })),
       }),
     );
     parts.push(`<figure class="chart">${svg}</figure>`);
@@ -105,6 +137,15 @@ tr.phase-cooldown td:first-child { border-left: 6px solid ${PHASE_COLORS.cooldow
 figure.chart { margin: .5rem 0; overflow-x: auto; }
 div.missing { border: 2px dashed #b3261e; background: #fdf0ef; color: #7a1a14; padding: 1rem; margin: .5rem 0 1rem; }
 ul.missing-list li { margin: .2rem 0; }
+div.simulated { border: 2px solid #9a5b00; background: #fff6e5; color: #5c3700; padding: .8rem 1rem; margin: .5rem 0 1rem; font-size: 1rem; }
+section.verdict { border: 1px solid #ddd; border-left: 8px solid #888; padding: .2rem 1rem .6rem; margin: 1rem 0; }
+section.verdict.pass { border-left-color: #1b7a3a; } section.verdict.fail { border-left-color: #b3261e; }
+section.verdict h2 { margin-top: .6rem; border: none; }
+p.verdict-line { font-size: 1.15rem; font-weight: 700; }
+section.verdict.pass p.verdict-line { color: #1b7a3a; } section.verdict.fail p.verdict-line { color: #b3261e; }
+table.headlines td:nth-child(3) { text-align: right; font-variant-numeric: tabular-nums; }
+table.headlines tr.simulated td:last-child { color: #9a5b00; font-weight: 600; }
+table.images td { font-size: .8rem; word-break: break-all; }
 `;
 
 /**

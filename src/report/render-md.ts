@@ -1,4 +1,15 @@
-import { gateTable, metricTable, missingLines, phaseTable, runTable, type TextTable } from './tables.ts';
+import {
+  gateTable,
+  headlineTable,
+  imagesTable,
+  metricTable,
+  missingLines,
+  phaseTable,
+  runTable,
+  verdictGateTable,
+  verdictLine,
+  type TextTable,
+} from './tables.ts';
 import type { MetricReport, RunReport } from './model.ts';
 
 /**
@@ -9,6 +20,11 @@ import type { MetricReport, RunReport } from './model.ts';
 export function renderMarkdown(report: RunReport): string {
   const out: string[] = [];
   out.push(`# ${report.run.suite} benchmark: run ${report.run.runId}`, '');
+  // What the figures are comes before the figures: a reader who stops after one line must not
+  // take a simulator's numbers for the system's.
+  if (report.simulation.note !== null) out.push(`> **Simulated:** ${escapeInline(report.simulation.note)}`, '');
+  out.push(...verdictBlock(report));
+  out.push('## Run', '');
   out.push(markdownTable(runTable(report)), '');
 
   out.push('## Phases', '');
@@ -22,12 +38,28 @@ export function renderMarkdown(report: RunReport): string {
   if (report.gates.length === 0) out.push('The suite declares no gates.', '');
   else out.push(markdownTable(gateTable(report)), '');
 
+  out.push('## Images', '');
+  if (report.workloads === null)
+    out.push('No images were recorded for this run (it did not get past verify, or predates image recording).', '');
+  else {
+    out.push(markdownTable(imagesTable(report)), '');
+    if (report.imagesNote !== null) out.push(escapeInline(report.imagesNote), '');
+  }
+
   out.push('## Missing data', '');
   const missing = missingLines(report);
   if (missing.length === 0) out.push('Nothing is missing: every metric has data and every gate could be evaluated.');
   else out.push(...missing.map((line) => `- ${escapeInline(line)}`));
   out.push('');
   return out.join('\n');
+}
+
+/** The verdict: the gates with their values and thresholds, then each metric's headline figure. */
+function verdictBlock(report: RunReport): string[] {
+  const out = ['## Verdict', '', `**${escapeInline(verdictLine(report))}**`, ''];
+  if (report.gates.length > 0) out.push(markdownTable(verdictGateTable(report)), '');
+  out.push('Headline figures (active phase):', '', markdownTable(headlineTable(report)), '');
+  return out;
 }
 
 function metricSection(metric: MetricReport): string[] {

@@ -1,6 +1,6 @@
 import { PHASES } from '../suite/schema.ts';
 import { formatNumber, formatStat, gateCondition, gateOutcome, NO_VALUE, windowDuration } from './format.ts';
-import { formatLabels, gateName, type GateReport, type MetricReport, type RunReport } from './model.ts';
+import { describeTofu, formatLabels, gateName, type GateReport, type MetricReport, type RunReport } from './model.ts';
 
 /**
  * The rows of the report's tables, as plain strings: report.md and report.html show the same
@@ -25,6 +25,10 @@ export function runTable(report: RunReport): TextTable {
       ['status', run.status],
       ['started', run.startedAt],
       ['ended', run.endedAt ?? NO_VALUE],
+      [
+        'provisioned with',
+        run.tofu ? describeTofu(run.tofu) : run.target === 'kube' ? 'nothing (an existing cluster)' : 'not recorded',
+      ],
       ['gates', gateSummary(report)],
     ],
   };
@@ -116,4 +120,68 @@ function endNote(end: string, source: string | undefined): string {
   if (source === 'planned') return `${end} (planned; no end recorded)`;
   if (source === 'inferred') return `${end} (inferred; no end recorded)`;
   return end;
+}
+
+/** The verdict in one line: `PASS: 2 of 2 gates held` / `FAIL: …` / `NO GATES: …`. */
+export function verdictLine(report: RunReport): string {
+  if (report.gates.length === 0) return `NO GATES: the suite declares none (run ${report.run.status})`;
+  const held = report.gates.filter((g) => g.ok).length;
+  const word = held === report.gates.length ? 'PASS' : 'FAIL';
+  return `${word}: ${gateSummary(report)} (run ${report.run.status})`;
+}
+
+/** The verdict block's gates: outcome, gate, value seen, threshold. */
+export function verdictGateTable(report: RunReport): TextTable {
+  return {
+    header: ['result', 'gate', 'value', 'threshold'],
+    rows: report.gates.map((g) => {
+      const unit = report.metrics.find((m) => m.name === g.metric)?.unit ?? '';
+      return [
+        gateOutcome(g),
+        `${g.metric} ${g.stat} during ${g.phase}`,
+        gateValues(g, unit, 3),
+        gateCondition(g, unit),
+      ];
+    }),
+  };
+}
+
+/** A metric's headline figure as text: `50,012.3 logs/s`, or `0.01 – 1.2 cores (3 series)`. */
+export function headlineText(metric: MetricReport): string {
+  const h = metric.headline;
+  if (metric.missing !== undefined) return 'no data';
+  if (h.series === 0) return NO_VALUE;
+  const fmt = (v: number | null) => formatStat(v, metric.unit, h.stat);
+  if (h.value !== null) return fmt(h.value);
+  return `${fmt(h.min)} – ${fmt(h.max)} (${h.series} series)`;
+}
+
+/** The headline figures: a row per metric, its active-phase statistic and whether it is simulated. */
+export function headlineTable(report: RunReport): TextTable {
+  const simulated = report.simulation.simulated;
+  return {
+    header: ['metric', 'active', 'value', ...(simulated ? ['source'] : [])],
+    rows: report.metrics.map((m) => [
+      m.name,
+      m.headline.stat,
+      headlineText(m),
+      ...(simulated ? [m.simulated ? 'simulated' : 'measured'] : []),
+    ]),
+  };
+}
+
+/** Every workload's images: a row per (workload, container, image, imageID). */
+export function imagesTable(report: RunReport): TextTable {
+  return {
+    header: ['workload', 'container', 'image', 'imageID', 'pods'],
+    rows: (report.workloads ?? []).flatMap((w) =>
+      w.images.map((i) => [
+        `${w.kind} ${w.namespace}/${w.name}`,
+        `${i.container}${i.init ? ' (init)' : ''}`,
+        i.image,
+        i.imageID ?? 'null (not reported)',
+        String(i.pods.length),
+      ]),
+    ),
+  };
 }

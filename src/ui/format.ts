@@ -81,6 +81,14 @@ export function formatPlan(plan: Plan): string {
   if (plan.gates.length) out.push(`Gates: ${plan.gates.join('; ')}`);
   out.push('', 'Teardown order:');
   plan.teardownOrder.forEach((s, i) => out.push(`  ${i + 1}. ${s}`));
+  out.push(
+    '',
+    `Checked: every object against the OpenAPI schema of ${plan.checks.kubernetesSchema}, ${plan.checks.images} image references, ${plan.checks.queries} PromQL queries`,
+  );
+  if (plan.warnings.length) {
+    out.push('', 'Warnings:');
+    for (const w of plan.warnings) out.push(`  - ${w}`);
+  }
   return out.join('\n');
 }
 
@@ -164,11 +172,21 @@ export function formatCleanupRun(result: CleanupRunResult): string {
     .join('\n');
 }
 
-/** `bench cleanup --orphans` for people. */
-export function formatOrphans(result: OrphanResult): string {
+/**
+ * `bench cleanup --orphans` for people: what was found (`list`), what became of it (`outcome`),
+ * or both; a list already shown with the confirmation question is not shown again.
+ */
+export function formatOrphans(result: OrphanResult, part: 'all' | 'list' | 'outcome' = 'all'): string {
   const lines: string[] = [];
   if (result.cloud.length === 0 && result.runs.length === 0)
     return `Nothing with the tool's tags found in ${result.regions.join(', ')}, and no run with resources alive.`;
+  if (part === 'outcome') {
+    if (!result.acted) return 'Nothing was deleted. Add --yes to delete them.';
+    lines.push(`Cleaned up runs: ${result.cleanedRuns.join(', ') || 'none'}; deleted: ${result.deleted.length}.`);
+    if (result.notRemovable.length)
+      lines.push(`Not removable without their run's state (delete by hand): ${result.notRemovable.join('; ')}`);
+    return lines.join('\n');
+  }
   if (result.cloud.length) {
     lines.push(`Tagged by bench in ${result.regions.join(', ')}:`);
     lines.push(
@@ -182,6 +200,7 @@ export function formatOrphans(result: OrphanResult): string {
     lines.push('', 'Runs with resources alive:');
     for (const r of result.runs) lines.push(`  ${r.runId} (${r.status}): ${r.alive.join(', ')}`);
   }
+  if (part === 'list') return lines.join('\n');
   if (!result.acted) lines.push('', 'Nothing was deleted. Add --yes to delete them.');
   else {
     lines.push('', `Cleaned up runs: ${result.cleanedRuns.join(', ') || 'none'}; deleted: ${result.deleted.length}.`);
@@ -214,6 +233,7 @@ export function formatRunResult(result: RunResult): string {
   }
   for (const p of result.placements) lines.push(`  ${p.ok ? 'ok' : 'FAIL'} ${p.name}: ${p.detail}`);
   for (const [svc, host] of Object.entries(result.loadBalancers)) lines.push(`  load balancer ${svc}: ${host}`);
+  lines.push(...formatRunFigures(result));
   if (result.teardown)
     lines.push(
       `Torn down: nothing tagged with the run id is left (load balancers gone after ${(result.teardown.loadBalancersWaitedMs / 1000).toFixed(1)}s).`,
@@ -222,6 +242,42 @@ export function formatRunResult(result: RunResult): string {
   if (result.report) lines.push(`Report: ${result.report.md} (also ${result.report.html}, ${result.report.json})`);
   lines.push(`Journal and rendered manifests: ${result.runDir}`);
   return lines.join('\n');
+}
+
+/**
+ * What the run measured: the simulation warning first (a reader must not take a simulator's
+ * numbers for the system's), each gate with its value, threshold and outcome, then each
+ * metric's active-phase headline figure.
+ */
+export function formatRunFigures(result: Pick<RunResult, 'gates' | 'headlines' | 'simulated'>): string[] {
+  const lines: string[] = [];
+  if (result.simulated) lines.push(`SIMULATED: ${result.simulated}`);
+  if (result.gates.length > 0) {
+    const held = result.gates.filter((g) => g.outcome === 'PASS').length;
+    lines.push(
+      `Gates: ${held === result.gates.length ? 'PASS' : 'FAIL'}, ${held} of ${result.gates.length} held`,
+      table(
+        ['result', 'gate', 'value', 'threshold'],
+        result.gates.map((g) => [g.outcome, `${g.metric} ${g.stat} during ${g.phase}`, g.valueText, g.thresholdText]),
+      ),
+    );
+  }
+  if (result.headlines.length > 0) {
+    const simulated = result.headlines.some((h) => h.simulated);
+    lines.push(
+      'Headline figures (active phase):',
+      table(
+        ['metric', 'stat', 'value', ...(simulated ? ['source'] : [])],
+        result.headlines.map((h) => [
+          h.metric,
+          h.stat,
+          h.text,
+          ...(simulated ? [h.simulated ? 'simulated' : 'measured'] : []),
+        ]),
+      ),
+    );
+  }
+  return lines;
 }
 
 /** The summary `bench compare` prints (the same facts as its --json result). */

@@ -37,6 +37,18 @@ describe('report.html in headless Chromium', () => {
       for (const phase of ['ramp', 'active', 'cooldown']) assert.match(svg, new RegExp(`>${phase}<`));
     }
     assert.match(dom, /<h2>Gates<\/h2>/);
+    // At the top, before any figure: that the series are simulated, then the verdict.
+    const body = dom.slice(dom.indexOf('<body'));
+    const note = body.indexOf('class="simulated"');
+    assert.ok(note > 0 && note < body.indexOf('id="verdict"') && body.indexOf('id="verdict"') < body.indexOf('<svg'));
+    // The gated charts draw their thresholds; the ungated ones none.
+    const gated = new Set(report.gates.map((g) => g.metric));
+    for (const [i, svg] of svgs.entries()) {
+      const rules = svg.match(/aria-roledescription="rule mark"/g) ?? [];
+      assert.equal(rules.length > 0, gated.has(report.metrics[i]!.name), `${report.metrics[i]!.name}: threshold rule`);
+    }
+    assert.match(svgs[3]!, />MiB</, 'heap axis in MiB');
+    assert.match(svgs[2]!, />instance=10\.0\.0\.1:8888</, 'cpu legend: the label that differs');
 
     const png = join(dir, 'report.png');
     chromium(binary, dir, 'screenshot', [`--screenshot=${png}`, '--window-size=1280,2400', url]);

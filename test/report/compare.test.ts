@@ -22,6 +22,25 @@ const stat = (report: CompareReport, metric: string, name: 'mean' | 'p95') =>
   report.metrics.find((m) => m.name === metric)!.stats.find((s) => s.stat === name)!;
 
 describe('compare', () => {
+  it('says at the top when the compared runs ran on the local cloud, with simulated series', async () => {
+    const sim = compareRuns([run(50_000, 1, 'a-1'), run(50_000, 2, 'b-2')]);
+    assert.deepEqual(sim.simulated?.runs, ['a-1', 'b-2']);
+    assert.match(
+      renderCompareMarkdown(sim),
+      /^# Comparison: a vs b\n\n> \*\*Simulated:\*\* Every run compared here ran on the local cloud: their series come from bench's own workload simulator/,
+    );
+    assert.match(await renderCompareHtml(sim), /<body>\n<h1>[^<]*<\/h1>\n<div class="simulated" role="note">/);
+    const aws = (level: number, seed: number, runId: string) => ({
+      ...thymeReport({ raw: thymeRaw({ level, seed }), runId, target: 'aws' }),
+      label: runId,
+    });
+    const measured = compareRuns([aws(50_000, 1, 'x-1'), aws(50_000, 2, 'y-2')]);
+    assert.equal(measured.simulated, null);
+    assert.doesNotMatch(renderCompareMarkdown(measured), /Simulated/);
+    const mixed = compareRuns([aws(50_000, 1, 'x-1'), run(50_000, 2, 'b-2')]);
+    assert.match(mixed.simulated?.note ?? '', /^Run b-2 ran on the local cloud/);
+  });
+
   it('finds a true 20% difference significant, its interval excluding 0 and containing 20%', () => {
     const a = run(50_000, 1, 'base-1');
     const b = run(60_000, 2, 'faster-2');

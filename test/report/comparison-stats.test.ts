@@ -14,6 +14,8 @@ import {
   mannWhitneyU,
   normalTwoSidedP,
   percentileInterval,
+  repetitionsToTest,
+  smallestMannWhitneyP,
   type BuildComparisonInput,
 } from '../../src/report/comparison-stats.ts';
 import { normal, poisson } from '../helpers/random.ts';
@@ -342,13 +344,18 @@ describe('comparison statistics: buildComparison', () => {
     const out = compare({ metrics, trials });
     for (const result of out.results) {
       const c = result.comparisons[0]!;
-      assert.equal(c.verdict, 'no-significant-difference', `${result.metric}: ${c.text}`);
       assert.equal(c.significant, false);
+      if (result.metric === 'restarts.last') continue;
+      assert.equal(c.verdict, 'no-significant-difference', `${result.metric}: ${c.text}`);
       assert.match(c.text, /^no significant difference in .+ at nodes=16: koorde .+ vs chord \(p (=|<) [\d.]+\)$/);
     }
     assert.deepEqual(
       out.verdicts,
-      metrics.map((m) => `no significant difference in ${m.label} at any size`),
+      metrics.map((m) =>
+        m.id === 'restarts.last'
+          ? 'restarts: too few repetitions to test (n = 3) at any size; --repeat 4 or more can show a difference'
+          : `no significant difference in ${m.label} at any size`,
+      ),
     );
     const restarts = out.results.find((r) => r.metric === 'restarts.last')!.comparisons[0]!;
     assert.deepEqual(
@@ -361,9 +368,11 @@ describe('comparison statistics: buildComparison', () => {
       ],
       [0, [0, 0], null, null, 1],
     );
-    assert.equal(
+    // One value per repetition, three repetitions per arm: no test of these could be significant.
+    assert.equal(restarts.verdict, 'too-few-repetitions');
+    assert.match(
       restarts.text,
-      'no significant difference in restarts at nodes=16: koorde 0 restarts [0 restarts, 0 restarts] vs chord (p = 1)',
+      /^too few repetitions to test \(n = 3\): restarts at nodes=16, the smallest possible p after Holm is [\d.]+, not below 0\.05: koorde 0 restarts \[0 restarts, 0 restarts\] vs chord \(p = 1\)$/,
     );
     const p95 = out.results.find((r) => r.metric === 'latency.p95')!.comparisons[0]!;
     assert.match(
@@ -386,10 +395,13 @@ describe('comparison statistics: buildComparison', () => {
     assert.deepEqual([few.values[0]!.median, few.values[1]!.median, c.difference], [0, 4, 4]);
     assert.deepEqual([c.relativeDifference, c.relativeInterval], [null, null]);
     assert.ok(c.interval![0] >= 3 && c.interval![1] <= 5);
-    assert.equal(c.verdict, 'no-significant-difference');
+    assert.equal(c.verdict, 'too-few-repetitions');
+    assert.deepEqual(c.test!.n, [3, 3]);
+    // Tied values (all of chord's are 0) take the normal approximation, a little below the exact 0.1.
+    assert.ok(c.test!.smallestPAdjusted >= 0.05 && c.test!.smallestPAdjusted <= 0.1, String(c.test!.smallestPAdjusted));
     assert.match(
       c.text,
-      /^no significant difference in restarts at nodes=16: koorde \+4 restarts \[\+3 restarts, \+5 restarts\] vs chord \(p = 0\.06\d*\)$/,
+      /^too few repetitions to test \(n = 3\): restarts at nodes=16, the smallest possible p after Holm is 0\.06\d*, not below 0\.05: koorde \+4 restarts \[\+3 restarts, \+5 restarts\] vs chord \(p = 0\.06\d*\)$/,
     );
     // 8 repetitions: the absolute interval excludes 0 and the test agrees.
     const many = compare({ metrics: [restarts], trials: trials([3, 5, 4, 6, 2, 4, 5, 3]) });
@@ -400,6 +412,60 @@ describe('comparison statistics: buildComparison', () => {
       /^koorde restarts 4 restarts higher \[\d(\.\d+)? restarts, \d(\.\d+)? restarts\] than chord at nodes=16 \(p < 0\.001, Cliff's delta 1\.00, large\)$/,
     );
     assert.deepEqual(many.verdicts, [d.text]);
+  });
+
+  it('says "too few repetitions to test (n = 2)" where no test could reach significance, not "no difference"', () => {
+    assert.equal(smallestMannWhitneyP(2, 2), 1 / 3);
+    assert.equal(smallestMannWhitneyP(3, 3), 0.1);
+    assert.equal(smallestMannWhitneyP(4, 4), 2 / 70);
+    assert.equal(repetitionsToTest(0.05), 4);
+    const hops = def('de_bruijn_success.last', 'de Bruijn hops', 'hops', { kind: 'value' });
+    // Chord takes no de Bruijn hops, Koorde thousands: as different as can be, but two values
+    // against two can give p = 1/3 at best.
+    const trials = [1, 2].flatMap((rep) => [
+      trial('chord', 16, rep, { 'de_bruijn_success.last': [0] }),
+      trial('koorde', 16, rep, { 'de_bruijn_success.last': [5000 + rep] }),
+    ]);
+    const out = compare({ metrics: [hops], trials });
+    const c = out.results[0]!.comparisons[0]!;
+    assert.equal(c.verdict, 'too-few-repetitions', c.text);
+    assert.equal(c.significant, false);
+    assert.ok(c.text.startsWith('too few repetitions to test (n = 2): de Bruijn hops at nodes=16'), c.text);
+    assert.doesNotMatch(c.text, /no significant difference/);
+    assert.deepEqual(out.verdicts, [
+      'de Bruijn hops: too few repetitions to test (n = 2) at any size; --repeat 4 or more can show a difference',
+    ]);
+    // Holm decides too: 4 vs 4 alone could reach p = 0.029 < 0.05, but among three tests the best
+    // it can do after Holm is above alpha, while latency over thousands of pooled requests stays testable.
+    const four = [1, 2, 3, 4].flatMap((rep) => [
+      trial('chord', 16, rep, { 'de_bruijn_success.last': [0] }),
+      trial('koorde', 16, rep, { 'de_bruijn_success.last': [5000 + rep] }),
+    ]);
+    const alone = compare({ metrics: [hops], trials: four }).results[0]!.comparisons[0]!;
+    assert.equal(alone.verdict, 'higher', alone.text);
+    const family = compare({
+      metrics: [
+        hops,
+        def('hops2.last', 'hops 2', 'hops', { kind: 'value' }),
+        def('hops3.last', 'hops 3', 'hops', { kind: 'value' }),
+      ],
+      trials: four.map((t) => ({
+        ...t,
+        units: {
+          ...t.units,
+          'hops2.last': t.units['de_bruijn_success.last']!,
+          'hops3.last': t.units['de_bruijn_success.last']!,
+        },
+      })),
+    });
+    for (const r of family.results) {
+      const x = r.comparisons[0]!;
+      assert.ok(x.test!.smallestPAdjusted >= 0.05, `${r.metric}: ${x.test!.smallestPAdjusted}`);
+      assert.equal(x.verdict, 'too-few-repetitions', x.text);
+    }
+    const twoReps = latencyTrials({ chord: 1, koorde: 0.8 }, 2).filter((t) => t.repetition <= 2);
+    const latency = compare({ metrics: LATENCY, trials: twoReps });
+    for (const r of latency.results) assert.equal(r.comparisons[0]!.verdict, 'lower', r.comparisons[0]!.text);
   });
 
   it('is seeded: the same input gives the same output, and a metric’s numbers do not depend on the others', () => {

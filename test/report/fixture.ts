@@ -1,3 +1,4 @@
+import type { WorkloadImages } from '../../src/phases/record-images.ts';
 import { mulberry32 } from '../../src/report/compare.ts';
 import { buildReport, type RunReport } from '../../src/report/model.ts';
 import type { PhaseWindow, RawMetric } from '../../src/report/raw.ts';
@@ -150,7 +151,14 @@ export function thymeRaw(
 
 /** The report of a synthetic Thyme run. */
 export function thymeReport(
-  options: { suite?: Suite; raw?: Map<string, RawMetric>; seconds?: number; runId?: string } = {},
+  options: {
+    suite?: Suite;
+    raw?: Map<string, RawMetric>;
+    seconds?: number;
+    runId?: string;
+    target?: string;
+    images?: WorkloadImages[];
+  } = {},
 ): { report: RunReport; raw: Map<string, RawMetric>; windows: PhaseWindow[] } {
   const seconds = options.seconds ?? 120;
   const raw = options.raw ?? thymeRaw({ seconds });
@@ -158,9 +166,15 @@ export function thymeReport(
   const report = buildReport({
     runId: options.runId ?? 'thyme-20260301-120000-abcd',
     suite: options.suite ?? thymeSuite(),
-    run: { target: 'sandbox', status: 'succeeded', startedAt: iso(T0 - 600), endedAt: iso(T0 + seconds + 300) },
+    run: {
+      target: options.target ?? 'sandbox',
+      status: 'succeeded',
+      startedAt: iso(T0 - 600),
+      endedAt: iso(T0 + seconds + 300),
+    },
     windows,
     raw,
+    images: options.images,
   });
   return { report, raw, windows };
 }

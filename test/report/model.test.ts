@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/errors.ts';
 import { failedGates, gateFailure, SUMMARY_SCHEMA_VERSION } from '../../src/report/model.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { comparisonReport } from './comparison-fixture.ts';
 import { thymeRaw, thymeReport, thymeSuite, withGates } from './fixture.ts';
 
 describe('report model', () => {
@@ -147,10 +148,22 @@ describe('report model', () => {
     const doc = readFileSync(join(ROOT, 'docs', 'summary-json.md'), 'utf8');
     const raw = thymeRaw();
     raw.set('heap', { ...raw.get('heap')!, series: [], missing: 'x' });
-    const { report } = thymeReport({ raw });
+    const { report } = thymeReport({
+      raw,
+      images: [
+        {
+          kind: 'DaemonSet',
+          namespace: 'thyme-benchmark',
+          name: 'thyme',
+          images: [{ container: 'thyme', init: false, image: 'thyme:1', imageID: null, pods: ['thyme-1'] }],
+        },
+      ],
+    });
     const keys = new Set<string>();
     const walk = (value: unknown, key?: string) => {
-      if (key === 'labels') return;
+      // Maps whose keys are data (label names, parameter names, arm names, metric ids), not fields.
+      if (key !== undefined && ['labels', 'params', 'armParams', 'windows', 'units'].includes(key)) return;
+      if (key === 'missing' && value && typeof value === 'object' && !Array.isArray(value)) return;
       if (Array.isArray(value)) value.forEach((v) => walk(v));
       else if (value && typeof value === 'object') {
         for (const [k, v] of Object.entries(value)) {
@@ -160,6 +173,8 @@ describe('report model', () => {
       }
     };
     walk(report);
+    // A comparison run's summary.json too.
+    walk(comparisonReport());
     const undocumented = [...keys].filter((k) => !doc.includes(`\`${k}\``) && !doc.includes(`"${k}"`));
     assert.deepEqual(undocumented, []);
     assert.match(doc, /schemaVersion/);

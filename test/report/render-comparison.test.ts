@@ -8,6 +8,7 @@ import {
   renderComparisonMarkdown,
   writeComparisonReports,
 } from '../../src/report/render-comparison.ts';
+import { paramsByArm } from '../../src/engine/comparison-report.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { comparisonReport, SIGNIFICANT_VERDICT } from './comparison-fixture.ts';
 
@@ -25,6 +26,19 @@ describe('comparison report.md', () => {
   const report = comparisonReport();
   const md = renderComparisonMarkdown(report);
 
+  it('says at the top which series are simulated', async () => {
+    assert.match(
+      md,
+      /^# koorde comparison: chord vs koorde\n\n> \*\*Simulated:\*\* Run on the local cloud \(target sandbox\): the series of latency\.p95 come from bench's own workload simulator/,
+    );
+    const html = await renderComparisonHtml(report);
+    const body = html.slice(html.indexOf('<body>'));
+    assert.ok(body.indexOf('<div class="simulated" role="note">') > 0);
+    assert.ok(body.indexOf('<div class="simulated" role="note">') < body.indexOf('<table class="run">'));
+    const { simulation: _, ...measured } = report;
+    assert.doesNotMatch(renderComparisonMarkdown(measured), /Simulated/);
+  });
+
   it('has the title, the run table, the verdicts and the method', () => {
     assert.match(md, /^# koorde comparison: chord vs koorde\n/);
     assert.match(md, /\| run \| koorde-20260301-120000-c0de \|/);
@@ -32,6 +46,7 @@ describe('comparison report.md', () => {
     assert.match(md, /\| arms \| chord \(baseline, namespace chord-dht\); koorde \(namespace koorde-dht\) \|/);
     assert.match(md, /\| sizes \| nodes: 8, 16, 32 \|/);
     assert.match(md, /\| repetitions \| 2 per size \|/);
+    assert.match(md, /\| provisioned with \| OpenTofu 1\.9\.1 \(\/opt\/bench\/bin\/tofu\) \|/);
     const verdicts = section(md, '## Verdicts');
     // The significant finding in bold, the others as they are.
     assert.ok(verdicts.includes(`- **${SIGNIFICANT_VERDICT}**`), verdicts);
@@ -49,11 +64,43 @@ describe('comparison report.md', () => {
     );
   });
 
-  it('lists the identical parameters and the schedule with each arm’s window', () => {
+  it('lists the identical parameters, and those that differ per arm', () => {
     const params = section(md, '## Parameters');
     assert.match(params, /\| idBits \| 66 \|/);
     assert.match(params, /\| grpcLoadBalancer \| false \|/);
     assert.match(params, /\| stabilizationInterval \| 2s \|/);
+    // The protocol differs by arm: shown per arm, not among the identical parameters.
+    assert.match(
+      params,
+      /Different by arm \(what each variant sets\):\n\n\| parameter \| chord \| koorde \|\n\|[-| ]+\|\n\| protocol \| chord \| koorde \|/,
+    );
+    assert.doesNotMatch(params.split('Different by arm')[0]!, /protocol/);
+    const html = renderComparisonHtml(report);
+    return html.then((h) => {
+      assert.match(h, /<td>protocol<\/td><td>chord<\/td><td>koorde<\/td>/);
+    });
+  });
+
+  it('shows the parameters a variant sets per arm, out of the shared ones', () => {
+    const split = paramsByArm(
+      {
+        arms: [
+          { name: 'chord', variant: 'chord', namespace: 'chord-dht' },
+          { name: 'koorde', variant: 'koorde', namespace: 'koorde-dht' },
+          { name: 'chord-2', variant: 'chord', namespace: 'chord-dht-2' },
+        ],
+        params: { protocol: 'koorde', rate: 100 },
+      },
+      { chord: { params: { protocol: 'chord' } }, koorde: { params: { protocol: 'koorde' } } },
+    );
+    assert.deepEqual(split, {
+      params: { rate: 100 },
+      armParams: { chord: { protocol: 'chord' }, koorde: { protocol: 'koorde' }, 'chord-2': { protocol: 'chord' } },
+    });
+    assert.deepEqual(paramsByArm({ arms: [], params: { rate: 1 } }, {}), { params: { rate: 1 } });
+  });
+
+  it('lists the schedule with each arm’s window', () => {
     const schedule = section(md, '## Schedule');
     assert.match(schedule, /\| order \| nodes \| repetition \| arms \(run order\) \| chord window \| koorde window \|/);
     assert.match(

@@ -5,7 +5,7 @@ import { createKubeRest, KubeRestError, type KubeMeta } from './kube-rest.ts';
 import { LoadBalancerController } from './lb-controller.ts';
 import { PodLogWriter } from './pod-logs.ts';
 import { configMapRefs, podInfo, type ConfigMaps, type Pod } from './pods.ts';
-import { WorkloadSimulator } from './simulator.ts';
+import { DEFAULT_KOORDE_LATENCY_FACTOR, WorkloadSimulator } from './simulator.ts';
 
 /**
  * The local cloud's agent, started by `bench sandbox up` as its own process: the load-balancer
@@ -20,7 +20,7 @@ const { values } = parseArgs({
     'api-server': { type: 'string' },
     region: { type: 'string', default: 'eu-central-1' },
     'lb-deletion-delay': { type: 'string', default: '20' },
-    'koorde-latency-factor': { type: 'string', default: '0.8' },
+    'koorde-latency-factor': { type: 'string', default: String(DEFAULT_KOORDE_LATENCY_FACTOR) },
     'logs-dir': { type: 'string' },
   },
 });

@@ -4,9 +4,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  DEFAULT_KOORDE_LATENCY_FACTOR,
   dhtNodeId,
   goDurationSeconds,
   LATENCY_BUCKETS,
+  SIMULATED_METRIC_NAMES,
   WORKLOAD_CSV_HEADER,
   WorkloadSimulator,
   type LogLine,
@@ -131,6 +133,42 @@ describe('WorkloadSimulator: Koorde', () => {
     assert.ok(Math.abs(mean('koorde') / mean('chord') - 0.5) < 0.05, `mean ratio ${mean('koorde') / mean('chord')}`);
     const later = sim.renderPrometheus(200_000);
     assert.equal(sample(later, 'dht_requests_total', { variant: 'chord' }), 10_000, 'capped at --requests');
+  });
+
+  it('by default finds no difference between Koorde and Chord: nobody measured one', () => {
+    assert.equal(DEFAULT_KOORDE_LATENCY_FACTOR, 1);
+    const sim = new WorkloadSimulator({ noise: 0 });
+    sim.update([...ring('chord', 16), ...ring('koorde', 16)], new Map([...ns('chord'), ...ns('koorde')]), 0);
+    const text = sim.renderPrometheus(60_000);
+    const mean = (v: string) =>
+      (sample(text, 'dht_request_duration_seconds_sum', { variant: v }) ?? 0) /
+      (sample(text, 'dht_request_duration_seconds_count', { variant: v }) ?? 1);
+    assert.ok(Number.isFinite(mean('koorde')) && mean('koorde') > 0, `koorde mean ${mean('koorde')}`);
+    // Same ring size, same workload, same factor: only the lognormal spread differs.
+    assert.ok(Math.abs(mean('koorde') / mean('chord') - 1) < 0.05, `mean ratio ${mean('koorde') / mean('chord')}`);
+  });
+
+  it('names every series it serves in SIMULATED_METRIC_NAMES (what reports mark as simulated)', () => {
+    const sim = new WorkloadSimulator({ noise: 0 });
+    const thyme = [pod('log-generator', 'n1', 0), pod('thyme', 'n1', 0), pod('thyme', 'n2', 1)];
+    sim.update([...thyme, ...ring('chord', 4), ...ring('koorde', 4)], new Map([...ns('chord'), ...ns('koorde')]), 0);
+    sim.update(
+      [...thyme, pod('nop-collector', 'n3', 0), ...ring('chord', 4), ...ring('koorde', 4)],
+      new Map([...ns('chord'), ...ns('koorde')]),
+      5000,
+    );
+    const served = new Set(
+      sim
+        .renderPrometheus(10_000)
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('#'))
+        .map((l) => (l.match(/^[A-Za-z_:][A-Za-z0-9_:]*/) as RegExpMatchArray)[0].replace(/_(bucket|sum|count)$/, '')),
+    );
+    assert.ok(served.size >= 10, [...served].join(', '));
+    assert.deepEqual(
+      [...served].filter((n) => !(SIMULATED_METRIC_NAMES as readonly string[]).includes(n)),
+      [],
+    );
   });
 
   it("serves each DHT pod's JSON /metrics in the node's shape; Chord has no de Bruijn routing", () => {

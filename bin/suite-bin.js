@@ -20,5 +20,8 @@ export async function runWithSuite(suite, bin) {
   const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   // Help and messages name the bin the user typed.
   pjson.oclif.bin = bin;
+  // ... and show its own examples (bench's name the suite, which this bin fills in).
+  pjson.oclif.benchSuite = suite;
+  pjson.oclif.helpClass = './bin/suite-help.js';
   await execute({ args, loadOptions: { root, pjson } });
 }

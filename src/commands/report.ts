@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BenchCommand } from '../cli/base-command.ts';
+import { sandboxDirFlag } from '../cli/sandbox-flag.ts';
 import {
   reportComparison,
   reportOneRun,
@@ -24,6 +25,7 @@ export default class ReportCommand extends BenchCommand {
   static override strict = false;
   static override args = { runId: Args.string({ description: 'run id(s) (see `bench list`)', required: true }) };
   static override flags = {
+    'sandbox-dir': sandboxDirFlag,
     junit: Flags.boolean({ summary: 'Also write junit.xml (one test case per gate).' }),
     'prometheus-url': Flags.string({ summary: 'Fetch missing metrics from this Prometheus-compatible endpoint.' }),
     out: Flags.string({ summary: 'With several runs: where to write the comparison (default .bench/compare/<ids>).' }),

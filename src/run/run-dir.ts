@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
+import { UsageError } from '../errors.ts';
 import { aliveResources, readJournal, type JournalRecord, type ResourceRef } from './journal.ts';
 
 /** Where run directories live unless `--runs-dir` or BENCH_RUNS_DIR says otherwise. */
@@ -12,9 +13,53 @@ export const JOURNAL_FILE = 'journal';
 
 const RUN_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-/** Resolves the runs root from a flag, then the environment, then the default. */
-export function resolveRunsRoot(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(flag || env.BENCH_RUNS_DIR || DEFAULT_RUNS_DIR);
+/** Kernel file systems: not storage. mkdir -p under /proc spins forever in Node; /sys refuses. */
+const KERNEL_FILE_SYSTEMS = ['/proc', '/sys'];
+
+/**
+ * Resolves the runs root from a flag, then the environment, then the default, and refuses a
+ * root that cannot hold runs (exit 2, with the fix) before anything reads or creates one: a path
+ * under /proc or /sys, or a file. With `write`, the root (or, when it does not exist yet, its
+ * nearest existing ancestor) must also be a directory this process can create entries in.
+ */
+export function resolveRunsRoot(
+  flag?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { write?: boolean } = {},
+): string {
+  const given = flag || env.BENCH_RUNS_DIR || DEFAULT_RUNS_DIR;
+  const root = resolve(given);
+  const source = flag ? '--runs-dir' : env.BENCH_RUNS_DIR ? 'BENCH_RUNS_DIR' : 'the runs directory';
+  const fix = `give --runs-dir (or BENCH_RUNS_DIR) a directory of your own, e.g. ${DEFAULT_RUNS_DIR}`;
+  const kernel = KERNEL_FILE_SYSTEMS.find((fs) => root === fs || root.startsWith(fs + sep));
+  if (kernel) {
+    throw new UsageError('E_RUNS_DIR', `${source} ${given}: ${kernel} is a kernel file system, not storage`, { fix });
+  }
+  // The nearest part of the path that exists decides: a file there (the root itself or a parent)
+  // can never hold runs; a directory must be writable when runs are to be written.
+  let existing = root;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(existing).isDirectory();
+  } catch {
+    isDirectory = false;
+  }
+  if (!isDirectory) {
+    const what = existing === root ? 'is a file, not a directory' : `is inside ${existing}, which is a file`;
+    throw new UsageError('E_RUNS_DIR', `${source} ${given}: ${what}`, { fix });
+  }
+  if (options.write) {
+    try {
+      accessSync(existing, constants.W_OK | constants.X_OK);
+    } catch {
+      const what = existing === root ? 'is not writable' : `cannot be created: ${existing} is not writable`;
+      throw new UsageError('E_RUNS_DIR', `${source} ${given}: ${what}`, {
+        fix: `${fix}, or make it writable (chmod u+w ${existing})`,
+      });
+    }
+  }
+  return root;
 }
 
 /**
@@ -37,10 +82,18 @@ export function isRunId(text: string): boolean {
   return RUN_ID.test(text);
 }
 
-/** Creates the directory of a new run and returns its path. */
+/** Creates the directory of a new run and returns its path (a bad root is exit 2, not a crash). */
 export function createRunDir(runsRoot: string, runId: string): string {
-  const dir = join(runsRoot, runId);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const root = resolveRunsRoot(runsRoot, {}, { write: true });
+  const dir = join(root, runId);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    // E.g. a read-only file system, which access(2) does not see for every caller.
+    throw new UsageError('E_RUNS_DIR', `cannot create ${dir}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
+      fix: `give --runs-dir (or BENCH_RUNS_DIR) a writable directory of your own, e.g. ${DEFAULT_RUNS_DIR}`,
+    });
+  }
   return dir;
 }
 

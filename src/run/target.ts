@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { InfrastructureError, UsageError } from '../errors.ts';
-import { readSandboxEnvFile, sandboxStatus } from '../sandbox/lifecycle.ts';
+import { UsageError } from '../errors.ts';
+import { readSandboxEnvFile, sandboxNotUpError, sandboxStatus } from '../sandbox/lifecycle.ts';
 import type { Suite, TargetName } from '../suite/schema.ts';
 
 /** Where a run goes and the environment its AWS calls and tofu get. */
@@ -56,9 +56,7 @@ export async function resolveSandbox(env: NodeJS.ProcessEnv, region: string | un
   const target = 'sandbox';
   const status = await sandboxStatus({ env });
   if (!status.up || !status.envFile) {
-    throw new InfrastructureError('E_SANDBOX_DOWN', `the local cloud is not up (${status.dir})`, {
-      fix: 'run `bench sandbox up` (install it first with `bash scripts/setup.sh`)',
-    });
+    throw sandboxNotUpError(status.dir, env);
   }
   const sb = readSandboxEnvFile(status.envFile);
   const agent = status.parts.find((p) => p.part === 'agent');

@@ -30,6 +30,8 @@ export interface SandboxEnv {
   BENCH_SANDBOX_API_SERVER: string;
   BENCH_SANDBOX_CA_FILE: string;
   BENCH_SANDBOX_PYTHON: string;
+  /** Where this local cloud lives: every later bench command of a shell that sourced the file finds it. */
+  BENCH_SANDBOX_DIR: string;
 }
 
 /** Builds the sandbox environment. moto accepts any credentials; these are fixed dummies. */
@@ -41,6 +43,7 @@ export function sandboxEnv(values: {
   apiServer: string;
   caFile: string;
   python: string;
+  dir: string;
 }): SandboxEnv {
   return {
     AWS_ENDPOINT_URL: values.motoUrl,
@@ -53,6 +56,7 @@ export function sandboxEnv(values: {
     BENCH_SANDBOX_API_SERVER: values.apiServer,
     BENCH_SANDBOX_CA_FILE: values.caFile,
     BENCH_SANDBOX_PYTHON: values.python,
+    BENCH_SANDBOX_DIR: values.dir,
   };
 }
 

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** The parts of the local cloud, in start order. */
 export const PARTS = [
@@ -61,9 +61,18 @@ export function sandboxBinDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheRoot(env), 'sandbox', 'bin');
 }
 
-/** The directory of one running local cloud (state, certificates, data, logs). */
+/**
+ * The directory of one running local cloud (state, certificates, data, logs): BENCH_SANDBOX_DIR
+ * (which `--sandbox-dir` sets, and `sandbox.env` exports), else ~/.cache/bench/sandbox/instance.
+ * Always absolute, so messages and `sandbox.env` name the same place from any working directory.
+ */
 export function defaultSandboxDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.BENCH_SANDBOX_DIR || join(cacheRoot(env), 'sandbox', 'instance');
+  return resolve(env.BENCH_SANDBOX_DIR || join(cacheRoot(env), 'sandbox', 'instance'));
+}
+
+/** The list of every directory a local cloud was started in, so "not up here" can say where one is. */
+export function knownSandboxesFile(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), 'sandbox', 'known-instances.json');
 }
 
 /** Files inside a sandbox directory. */

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { isAlive, isPortFree, pickFreePort, spawnDaemon, stopProcessGroup } from '../adapters/processes.ts';
 import { InfrastructureError, UsageError } from '../errors.ts';
@@ -10,6 +10,7 @@ import {
   DEFAULT_PORTS,
   defaultSandboxDir,
   INSTALL_PART,
+  knownSandboxesFile,
   PART_BINARIES,
   PARTS,
   sandboxBinDir,
@@ -18,6 +19,7 @@ import {
 } from './layout.ts';
 import { createNodes, DEFAULT_NODE_SHAPE, waitForNodesReady } from './nodes.ts';
 import { kwokCrds, kwokStages, partSpec, type PartContext } from './parts.ts';
+import { DEFAULT_KOORDE_LATENCY_FACTOR } from './agent/simulator.ts';
 
 /** What `bench sandbox up` is asked for. */
 export interface SandboxUpOptions {
@@ -121,14 +123,14 @@ async function resolvePorts(choice: SandboxUpOptions['ports']): Promise<SandboxS
  */
 export async function startSandbox(options: SandboxUpOptions = {}): Promise<SandboxStatus> {
   const env = options.env ?? process.env;
-  const dir = options.dir ?? defaultSandboxDir(env);
+  const dir = options.dir ? resolve(options.dir) : defaultSandboxDir(env);
   const nodes = options.nodes ?? DEFAULT_NODE_SHAPE.count;
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 50) {
     throw new UsageError('E_NODES', `--nodes ${nodes}: the local cloud runs 1 to 50 nodes`, {
       fix: 'give --nodes a whole number from 1 to 50 (default 3)',
     });
   }
-  const factor = options.koordeLatencyFactor ?? 0.8;
+  const factor = options.koordeLatencyFactor ?? DEFAULT_KOORDE_LATENCY_FACTOR;
   if (!Number.isFinite(factor) || factor <= 0) {
     throw new UsageError('E_FACTOR', `--koorde-latency-factor ${factor}: expected a positive number`, {
       fix: 'e.g. 0.8 makes Koorde 20% faster than Chord, 1 makes them equal',
@@ -285,10 +287,12 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
       apiServer,
       caFile: pki.caCert,
       python: join(cacheRoot(env), 'sandbox', 'moto', 'bin', 'python'),
+      dir,
     });
     writeEnvFile(files.envFile, envValues);
     state.complete = true;
     saveState(state);
+    rememberSandboxDir(dir, env);
     options.events?.emit('info', 'sandbox', 'phase.end', 'the local cloud is up');
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
@@ -358,7 +362,7 @@ export interface SandboxDownResult {
 export async function stopSandbox(
   options: { dir?: string; env?: NodeJS.ProcessEnv; events?: EventBus } = {},
 ): Promise<SandboxDownResult> {
-  const dir = options.dir ?? defaultSandboxDir(options.env ?? process.env);
+  const dir = options.dir ? resolve(options.dir) : defaultSandboxDir(options.env ?? process.env);
   const state = readSandboxState(dir);
   if (!state) return { dir, stopped: [], leftRunning: [] };
   const stopped = await stopParts(state);
@@ -382,7 +386,7 @@ export async function stopSandbox(
 /** Each part, its port, whether its process runs and whether it answers its health check. */
 export async function sandboxStatus(options: { dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<SandboxStatus> {
   const env = options.env ?? process.env;
-  const dir = options.dir ?? defaultSandboxDir(env);
+  const dir = options.dir ? resolve(options.dir) : defaultSandboxDir(env);
   const state = readSandboxState(dir);
   if (!state) return { dir, up: false, parts: [], kubeconfig: undefined, envFile: undefined, endpoints: {} };
   const files = sandboxFiles(dir);
@@ -396,7 +400,7 @@ export async function sandboxStatus(options: { dir?: string; env?: NodeJS.Proces
       ports: state.ports,
       region: state.region,
       lbDeletionDelaySeconds: state.lbDeletionDelaySeconds,
-      koordeLatencyFactor: 0.8,
+      koordeLatencyFactor: DEFAULT_KOORDE_LATENCY_FACTOR,
       pki: {
         caPem: '',
         caCert: join(p, 'ca.crt'),
@@ -462,4 +466,61 @@ export function readSandboxEnvFile(path: string): Partial<SandboxEnv> {
     if (m) out[m[1] as string] = JSON.parse(m[2] as string) as string;
   }
   return out as Partial<SandboxEnv>;
+}
+
+/** Adds a directory to the list of local clouds started on this machine (best effort). */
+function rememberSandboxDir(dir: string, env: NodeJS.ProcessEnv): void {
+  const file = knownSandboxesFile(env);
+  try {
+    const known = readKnownSandboxDirs(env).filter((d) => d !== dir);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify([dir, ...known].slice(0, 50), null, 2));
+  } catch {
+    // Only used to say where else a local cloud is up; never worth failing `sandbox up` for.
+  }
+}
+
+function readKnownSandboxDirs(env: NodeJS.ProcessEnv): string[] {
+  try {
+    const list = JSON.parse(readFileSync(knownSandboxesFile(env), 'utf8')) as unknown;
+    return Array.isArray(list) ? list.filter((d): d is string => typeof d === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Other directories where a local cloud is up right now (its state complete and every part's
+ * process alive; no health check, so this stays fast): the default one and every one `bench
+ * sandbox up` started on this machine.
+ */
+export function otherSandboxesUp(dir: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const candidates = [join(cacheRoot(env), 'sandbox', 'instance'), ...readKnownSandboxDirs(env)];
+  const up: string[] = [];
+  for (const other of new Set(candidates.map((d) => resolve(d)))) {
+    if (other === resolve(dir)) continue;
+    const state = readSandboxState(other);
+    const alive =
+      state?.complete &&
+      PARTS.every((p) => {
+        const pid = state.parts[p]?.pid;
+        return pid !== undefined && isAlive(pid);
+      });
+    if (alive) up.push(other);
+  }
+  return up;
+}
+
+/**
+ * "The local cloud is not up", naming the directory looked in, any other where one is up, and
+ * how to point bench at it or start one here.
+ */
+export function sandboxNotUpError(dir: string, env: NodeJS.ProcessEnv = process.env): InfrastructureError {
+  const others = otherSandboxesUp(dir, env);
+  const here = dir === join(resolve(cacheRoot(env)), 'sandbox', 'instance') ? '' : ` --sandbox-dir ${dir}`;
+  const elsewhere = others.length ? `; one is up in ${others.join(', ')}` : '';
+  const fix = others.length
+    ? `give --sandbox-dir ${others[0]} (or \`source ${join(others[0] as string, 'sandbox.env')}\`), or start one here with \`bench sandbox up${here}\``
+    : `run \`bench sandbox up${here}\` (install it first with \`bash scripts/setup.sh\`)`;
+  return new InfrastructureError('E_SANDBOX_DOWN', `the local cloud is not up in ${dir}${elsewhere}`, { fix });
 }

@@ -5,6 +5,7 @@ import { httpGet } from '../adapters/http.ts';
 import type { Pki } from './pki.ts';
 import type { PartName } from './layout.ts';
 import { sandboxFiles } from './layout.ts';
+import { BENCH_KWOK_STAGES } from './agent/kwok-stages.ts';
 
 /** Everything the parts' command lines are built from. */
 export interface PartContext {
@@ -61,6 +62,12 @@ export function kwokStages(binDir: string): string[] {
 /** The CustomResourceDefinitions kwok watches (Logs), which the installer placed beside the binaries. */
 export function kwokCrds(binDir: string): string[] {
   return installedYamls(binDir, 'kwok-crds');
+}
+
+/** The kinds of kwok's CRDs that kwok serves: Logs always, PortForward when its CRD is installed. */
+export function kwokCrdKinds(binDir: string): string[] {
+  const installed = kwokCrds(binDir);
+  return ['Logs', ...(installed.some((f) => f.endsWith('kwok.x-k8s.io_portforwards.yaml')) ? ['PortForward'] : [])];
 }
 
 /** Command line and readiness check of each part. */
@@ -179,11 +186,13 @@ export function partSpec(name: PartName, c: PartContext): PartSpec {
           `--node-port=${p.kwok}`,
           `--server-address=127.0.0.1:${p.kwok}`,
           // Container logs come from the files that Logs objects name (the agent writes the
-          // workload's stdout there); their CRD is installed before kwok starts.
-          '--enable-crds=Logs',
+          // workload's stdout there); their CRD is installed before kwok starts. PortForward
+          // objects (when the installer provided their CRD) say where a pod's port leads, so a
+          // port-forward through the API server (`bench grafana`) reaches a local listener.
+          `--enable-crds=${kwokCrdKinds(c.binDir).join(',')}`,
           // The standard node and pod stages the installer took from kwok's module; naming them
           // also keeps kwok from reading ~/.kwok of whoever runs it.
-          `--config=${kwokStages(c.binDir).join(',')}`,
+          `--config=${[...kwokStages(c.binDir), ...BENCH_KWOK_STAGES].join(',')}`,
         ],
         env: { PATH: process.env.PATH, HOME: c.dir },
         url: `http://127.0.0.1:${p.kwok}`,

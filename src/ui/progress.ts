@@ -52,6 +52,9 @@ export async function withProgress<T>(options: ProgressOptions, work: () => Prom
   const started = new Map(options.phases.map((p) => [p, defer<string>()]));
   const ended = new Map(options.phases.map((p) => [p, defer<string>()]));
   const outputs = new Map<string, (line: string) => void>();
+  // Hints (`run.hint`: e.g. the command that opens Grafana) stay in their phase's final line,
+  // where the phase's passing output lines do not.
+  const hints = new Map<string, string[]>();
   const workDone = defer<void>();
   const unsubscribe = options.events.subscribe((e: BenchEvent) => {
     const index = options.phases.indexOf(e.phase);
@@ -62,7 +65,10 @@ export async function withProgress<T>(options: ProgressOptions, work: () => Prom
       for (const p of options.phases.slice(0, index)) started.get(p)?.reject(new Error('skipped'));
     } else if (e.code === 'phase.end') ended.get(e.phase)?.resolve(e.message);
     else if (e.code === 'phase.failed') ended.get(e.phase)?.reject(new Error(e.message));
-    else outputs.get(e.phase)?.(e.message);
+    else {
+      if (e.code === 'run.hint') hints.set(e.phase, [...(hints.get(e.phase) ?? []), e.message]);
+      outputs.get(e.phase)?.(e.message);
+    }
   });
   const list = new Listr(
     options.phases.map((phase) => ({
@@ -84,7 +90,7 @@ export async function withProgress<T>(options: ProgressOptions, work: () => Prom
           ended.get(phase)?.promise,
           workDone.promise.then(() => `${phase} stopped`),
         ]);
-        task.title = `${phase}: ${endMessage}`;
+        task.title = [`${phase}: ${endMessage}`, ...(hints.get(phase) ?? []).map((h) => `  ${h}`)].join('\n');
       },
     })),
     {

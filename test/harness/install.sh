@@ -98,17 +98,20 @@ kwok_module_dir() {
   printf '%s' "$dir"
 }
 
-# kwok serves container logs from files named by Logs objects (--enable-crds=Logs); bench
-# sandbox up installs their CRD from here before kwok starts. Checked on every run, not
+# kwok serves container logs from files named by Logs objects (--enable-crds=Logs), and pod
+# port-forwards to where PortForward objects point (`bench grafana` on the local cloud); bench
+# sandbox up installs their CRDs from here before kwok starts. Checked on every run, not
 # stamped, so a cache built before the CRD was needed gets it too.
 install_kwok_crds() {
-  local f=kwok.x-k8s.io_logs.yaml
-  [ -s "$CACHE/kwok-crds/$f" ] && return 0
-  go_build_env kwok
-  local dir; dir=$(kwok_module_dir)
-  mkdir -p "$CACHE/kwok-crds"
-  install -m 0644 "$dir/kustomize/crd/bases/$f" "$CACHE/kwok-crds/$f.tmp"
-  mv "$CACHE/kwok-crds/$f.tmp" "$CACHE/kwok-crds/$f"
+  local f
+  for f in kwok.x-k8s.io_logs.yaml kwok.x-k8s.io_portforwards.yaml; do
+    [ -s "$CACHE/kwok-crds/$f" ] && continue
+    go_build_env kwok
+    local dir; dir=$(kwok_module_dir)
+    mkdir -p "$CACHE/kwok-crds"
+    install -m 0644 "$dir/kustomize/crd/bases/$f" "$CACHE/kwok-crds/$f.tmp"
+    mv "$CACHE/kwok-crds/$f.tmp" "$CACHE/kwok-crds/$f"
+  done
 }
 
 install_kwok() {

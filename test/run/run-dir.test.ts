@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { hostname } from 'node:os';
+import { UsageError } from '../../src/errors.ts';
 import { Journal } from '../../src/run/journal.ts';
 import { createRunDir, isRunId, JOURNAL_FILE, listRuns, newRunId, resolveRunsRoot } from '../../src/run/run-dir.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -74,5 +76,37 @@ describe('listRuns', () => {
 
   it('treats a missing runs directory as no runs', () => {
     assert.deepEqual(listRuns(join(tempDir(), 'nope')), []);
+  });
+});
+
+describe('a runs root that cannot hold runs', () => {
+  it('is refused as bad usage, naming the path and the fix', () => {
+    const root = tempDir();
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'not a directory');
+    const refused = (flag: string, write = false) => {
+      try {
+        resolveRunsRoot(flag, {}, { write });
+      } catch (err) {
+        assert.ok(err instanceof UsageError, String(err));
+        assert.equal(err.code, 'E_RUNS_DIR');
+        assert.match(err.fix ?? '', /--runs-dir/);
+        return err.message;
+      }
+      return assert.fail(`${flag} was accepted`);
+    };
+    assert.match(refused(file), /a-file: is a file, not a directory/);
+    assert.match(refused(join(file, 'runs'), true), /which is a file/);
+    assert.match(refused('/proc/bench/runs', true), /\/proc is a kernel file system/);
+    assert.match(refused('/proc'), /\/proc is a kernel file system/);
+    assert.match(refused('/sys/runs'), /\/sys is a kernel file system/);
+    // A directory that does not exist yet, under one that does, is fine.
+    assert.equal(resolveRunsRoot(join(root, 'new', 'runs'), {}, { write: true }), join(root, 'new', 'runs'));
+  });
+
+  it('createRunDir refuses a file instead of crashing with ENOTDIR', () => {
+    const file = join(tempDir(), 'f');
+    writeFileSync(file, '');
+    assert.throws(() => createRunDir(file, 'thyme-a'), UsageError);
   });
 });

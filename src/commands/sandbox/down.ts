@@ -1,5 +1,5 @@
-import { Flags } from '@oclif/core';
 import { BenchCommand } from '../../cli/base-command.ts';
+import { sandboxOwnDirFlag } from '../../cli/sandbox-flag.ts';
 import { EventBus } from '../../run/events.ts';
 import { stopSandbox, type SandboxDownResult } from '../../sandbox/lifecycle.ts';
 import { chooseEventStyle, createEventRenderer } from '../../ui/events.ts';
@@ -9,19 +9,17 @@ export default class SandboxDown extends BenchCommand {
   static override description = 'Data, certificates and logs stay in the directory for the next `bench sandbox up`.';
   static override examples = [
     '<%= config.bin %> sandbox down',
-    '<%= config.bin %> sandbox down --dir /tmp/my-sandbox --json',
+    '<%= config.bin %> sandbox down --sandbox-dir /tmp/my-sandbox --json',
   ];
   static override flags = {
-    dir: Flags.string({
-      summary: 'Directory of the local cloud (default: BENCH_SANDBOX_DIR or ~/.cache/bench/sandbox/instance).',
-    }),
+    'sandbox-dir': sandboxOwnDirFlag,
   };
 
   async run(): Promise<SandboxDownResult> {
     const { flags } = await this.parse(SandboxDown);
     const events = new EventBus();
     events.subscribe(createEventRenderer(chooseEventStyle({ json: this.jsonEnabled() })));
-    const result = await stopSandbox({ dir: flags.dir, events });
+    const result = await stopSandbox({ dir: flags['sandbox-dir'], events });
     if (!this.jsonEnabled())
       this.log(
         result.stopped.length ? `Stopped: ${result.stopped.join(', ')}.` : `Nothing was running in ${result.dir}.`,

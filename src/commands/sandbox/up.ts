@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BenchCommand } from '../../cli/base-command.ts';
+import { sandboxOwnDirFlag } from '../../cli/sandbox-flag.ts';
 import { EventBus } from '../../run/events.ts';
 import { startSandbox, type SandboxStatus } from '../../sandbox/lifecycle.ts';
 import { createEventRenderer } from '../../ui/events.ts';
@@ -17,9 +18,7 @@ export default class SandboxUp extends BenchCommand {
     'source ~/.cache/bench/sandbox/instance/sandbox.env   # then AWS SDKs and kube clients reach the local cloud',
   ];
   static override flags = {
-    dir: Flags.string({
-      summary: 'Directory of the local cloud (default: BENCH_SANDBOX_DIR or ~/.cache/bench/sandbox/instance).',
-    }),
+    'sandbox-dir': sandboxOwnDirFlag,
     ports: Flags.string({
       summary: 'default: fixed ports from 16090; auto: any free ports.',
       options: ['default', 'auto'],
@@ -34,8 +33,8 @@ export default class SandboxUp extends BenchCommand {
       default: 20,
     }),
     'koorde-latency-factor': Flags.string({
-      summary: "The simulator's true difference: Koorde latency relative to Chord's.",
-      default: '0.8',
+      summary: "The simulator's true difference: Koorde latency relative to Chord's (1: none; 0.8: 20% lower).",
+      default: '1',
     }),
     'events-json': Flags.boolean({ summary: 'Progress as JSON lines on stderr.' }),
   };
@@ -47,7 +46,7 @@ export default class SandboxUp extends BenchCommand {
     const progress = { phases: ['sandbox'], events, json: this.jsonEnabled() || flags['events-json'] };
     const status = await withProgress(progress, () =>
       startSandbox({
-        dir: flags.dir,
+        dir: flags['sandbox-dir'],
         ports: flags['port-base'] ?? (flags.ports as 'default' | 'auto'),
         nodes: flags.nodes,
         region: flags.region,

@@ -49,6 +49,8 @@ export interface WaitOptions {
 
 /** The AWS calls teardown and cleanup make, with our own types; paginators and waiters folded in. */
 export interface AwsResources {
+  /** The region it asks (where the run's cluster, and so its load balancers, live). */
+  readonly region: string;
   /**
    * Load balancers that belong to the run or cluster: tagged bench.dev/run-id=<runId>, or
    * kubernetes.io/cluster/<clusterName> (any value), or elbv2.k8s.aws/cluster=<clusterName>.
@@ -256,6 +258,7 @@ export function createAwsResources(
   }
 
   return {
+    region,
     // async, so that a bad filter rejects like every other failure instead of throwing.
     async listLoadBalancers(filter) {
       const match = ownershipMatcher(filter);

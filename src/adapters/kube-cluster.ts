@@ -108,6 +108,8 @@ export interface KubeCluster {
   deleteObject(ref: KubeRef): Promise<void>;
   /** Deletes any object by apiVersion and kind; one already gone is fine. */
   deleteAny(ref: KubeObjectRef): Promise<void>;
+  /** Whether an object exists now (any apiVersion and kind; a kind the server does not know: false). */
+  objectExists(ref: KubeObjectRef): Promise<boolean>;
   /** Polls until none of the objects exists any more (finalizers cleared), with a deadline. */
   waitForObjectsGone(
     refs: KubeRef[],
@@ -182,6 +184,23 @@ export function createKubeCluster(connection: ClusterConnection): KubeCluster {
         });
       } catch (err) {
         if (!notFound(err)) throw err;
+      }
+    },
+    async objectExists(ref) {
+      const k8s = await import('@kubernetes/client-node');
+      const client = k8s.KubernetesObjectApi.makeApiClient(await connection.kubeConfig());
+      try {
+        await client.read({
+          apiVersion: ref.apiVersion,
+          kind: ref.kind,
+          metadata: { name: ref.name, namespace: ref.namespace },
+        });
+        return true;
+      } catch (err) {
+        if (notFound(err)) return false;
+        // The client looks the kind up first: a kind the server does not serve (its CRD is gone) has no objects.
+        if (/Unrecognized API version and kind/.test((err as Error).message ?? '')) return false;
+        throw err;
       }
     },
     async waitForObjectsGone(refs, options) {

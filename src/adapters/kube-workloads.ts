@@ -32,6 +32,8 @@ export interface PodState {
   unschedulable: string | undefined;
   /** Since when it has been unschedulable. */
   unschedulableSince: string | undefined;
+  /** Each container that waits, with the kubelet's reason and message (init containers too). */
+  waiting: { container: string; reason: string; message: string | undefined }[];
 }
 
 /** The cluster operations deploy, verify and the load phases need, on our own types. */
@@ -50,6 +52,24 @@ export interface KubeWorkloads {
   schedulableNodes(): Promise<string[]>;
   /** Scheduler warnings about a pod (FailedScheduling messages), newest last. */
   schedulingEvents(namespace: string, pod: string): Promise<string[]>;
+  /** Every pod of a namespace with the workload that owns it and its containers' images as the API server holds them. */
+  listPodImages(namespace: string): Promise<PodImages[]>;
+}
+
+/** A pod's containers' images: the reference asked for and the image the node resolved. */
+export interface PodImages {
+  pod: string;
+  namespace: string;
+  /** The workload that owns it (a Deployment through its ReplicaSet), when one does. */
+  owner: { kind: string; name: string } | undefined;
+  containers: {
+    name: string;
+    init: boolean;
+    /** The reference in the pod's spec. */
+    image: string;
+    /** `status.containerStatuses[].imageID` (a digest); null when the API server holds none. */
+    imageID: string | null;
+  }[];
 }
 
 export interface WaitOptions {
@@ -249,6 +269,12 @@ export function createKubeWorkloads(connection: ClusterConnection): KubeWorkload
             ready: p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
             unschedulable,
             unschedulableSince: unschedulable ? scheduled?.lastTransitionTime?.toISOString() : undefined,
+            waiting: [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].flatMap(
+              (c) =>
+                c.state?.waiting?.reason
+                  ? [{ container: c.name, reason: c.state.waiting.reason, message: c.state.waiting.message }]
+                  : [],
+            ),
           };
         });
     },
@@ -272,6 +298,42 @@ export function createKubeWorkloads(connection: ClusterConnection): KubeWorkload
         fieldSelector: `involvedObject.name=${pod},reason=FailedScheduling`,
       });
       return events.items.map((e) => e.message ?? '').filter(Boolean);
+    },
+    async listPodImages(namespace) {
+      const { AppsV1Api, CoreV1Api } = await k8s();
+      const config = await kc();
+      const [pods, replicaSets] = await Promise.all([
+        config.makeApiClient(CoreV1Api).listNamespacedPod({ namespace }),
+        config.makeApiClient(AppsV1Api).listNamespacedReplicaSet({ namespace }),
+      ]);
+      const rsOwner = new Map(
+        replicaSets.items.map((rs) => [
+          rs.metadata?.name ?? '',
+          rs.metadata?.ownerReferences?.find((o) => o.controller),
+        ]),
+      );
+      return pods.items.map((p) => {
+        const ref = p.metadata?.ownerReferences?.find((o) => o.controller);
+        const viaRs = ref?.kind === 'ReplicaSet' ? rsOwner.get(ref.name) : undefined;
+        const owner = viaRs ?? ref;
+        const statuses = [...(p.status?.containerStatuses ?? []), ...(p.status?.initContainerStatuses ?? [])];
+        const container = (c: { name: string; image?: string }, init: boolean) => ({
+          name: c.name,
+          init,
+          image: c.image ?? '',
+          // An empty imageID (the container has not started, or a node that reports none) stays null: not invented.
+          imageID: statuses.find((st) => st.name === c.name)?.imageID || null,
+        });
+        return {
+          pod: p.metadata?.name ?? '',
+          namespace,
+          owner: owner ? { kind: owner.kind, name: owner.name } : undefined,
+          containers: [
+            ...(p.spec?.initContainers ?? []).map((c) => container(c, true)),
+            ...(p.spec?.containers ?? []).map((c) => container(c, false)),
+          ],
+        };
+      });
     },
   };
 }

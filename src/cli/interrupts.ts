@@ -44,6 +44,6 @@ export function handleRunInterrupts(
     const list = alive.length
       ? `Still alive:\n  ${alive.map((r) => `${r.kind} ${r.id}`).join('\n  ')}`
       : 'The journal records nothing alive.';
-    return `Left during teardown. ${list}\nRemove what is left with: ${cleanupCommand(run.runId, runsDir)}`;
+    return `Left before teardown finished. ${list}\nRemove what is left with: ${cleanupCommand(run.runId, runsDir)}`;
   });
 }

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BenchCommand } from '../cli/base-command.ts';
+import { sandboxDirFlag } from '../cli/sandbox-flag.ts';
 import { handleInterrupts } from '../cli/interrupts.ts';
 import { cleanupOrphans, cleanupRun, type CleanupRunResult, type OrphanResult } from '../engine/cleanup.ts';
 import { UsageError } from '../errors.ts';
@@ -23,6 +24,7 @@ export default class CleanupCommand extends BenchCommand {
     runId: Args.string({ description: 'the run to clean up (see `bench list`)' }),
   };
   static override flags = {
+    'sandbox-dir': sandboxDirFlag,
     orphans: Flags.boolean({
       summary: "Find resources with the tool's tags across ELBv2, ECR and EKS, and runs with resources alive.",
     }),
@@ -56,6 +58,8 @@ export default class CleanupCommand extends BenchCommand {
     const interrupts = handleInterrupts(
       () => `Left now. Run \`bench cleanup ${args.runId ?? '--orphans'}\` again to finish.`,
     );
+    // The list is shown once: with the question when one is asked, else with the outcome.
+    let listShown = false;
     try {
       if (args.runId) {
         const result = await cleanupRun({
@@ -78,14 +82,18 @@ export default class CleanupCommand extends BenchCommand {
             flags['dry-run'] || this.jsonEnabled()
               ? undefined
               : async (found) => {
-                  this.log(formatOrphans({ ...found, acted: false, cleanedRuns: [], deleted: [], notRemovable: [] }));
-                  return found.cloud.length + found.runs.length > 0 && confirmOnTerminal('Delete all of these?');
+                  if (found.cloud.length + found.runs.length === 0) return false;
+                  this.log(
+                    formatOrphans({ ...found, acted: false, cleanedRuns: [], deleted: [], notRemovable: [] }, 'list'),
+                  );
+                  listShown = true;
+                  return confirmOnTerminal('Delete all of these?');
                 },
           events,
           signal: interrupts.signal,
         }),
       );
-      if (!this.jsonEnabled()) this.log(formatOrphans(result));
+      if (!this.jsonEnabled()) this.log(formatOrphans(result, listShown ? 'outcome' : 'all'));
       return result;
     } finally {
       interrupts.dispose();

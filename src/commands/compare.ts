@@ -1,14 +1,16 @@
 import { Flags } from '@oclif/core';
 import { BenchCommand } from '../cli/base-command.ts';
+import { sandboxDirFlag } from '../cli/sandbox-flag.ts';
 import { handleRunInterrupts } from '../cli/interrupts.ts';
-import { runInputFlags, runInputsFrom, suiteArg } from '../cli/run-flags.ts';
+import { preflightFlags, preflightOptionsFrom, runInputFlags, runInputsFrom, suiteArg } from '../cli/run-flags.ts';
 import { compareVariants, type CompareRunResult } from '../engine/compare.ts';
 import { UsageError } from '../errors.ts';
 import { EventBus } from '../run/events.ts';
 import { formatCompareResult } from '../ui/format.ts';
+import { terminalConfirm } from '../ui/confirm.ts';
 import { withProgress } from '../ui/progress.ts';
 
-const COMPARE_PHASES = ['provision', 'connect', 'compare', 'report', 'teardown'];
+const COMPARE_PHASES = ['preflight', 'provision', 'connect', 'compare', 'report', 'teardown'];
 
 /** Parses `--sizes 8,16,32`. */
 function parseSizes(text: string | undefined): number[] | undefined {
@@ -51,7 +53,9 @@ export default class CompareCommand extends BenchCommand {
   static override usage = '<%= command.id %> SUITE VARIANT VARIANT... [FLAGS]';
   static override args = { suite: suiteArg };
   static override flags = {
+    'sandbox-dir': sandboxDirFlag,
     ...runInputFlags,
+    ...preflightFlags,
     sizes: Flags.string({
       summary: "Cluster sizes, the suite's sweep parameter, e.g. 8,16,32 (default: the suite's sweep).",
     }),
@@ -80,11 +84,14 @@ export default class CompareCommand extends BenchCommand {
       .filter((t) => t.type === 'arg')
       .map((t) => t.input)
       .slice(1);
+    // Under --json nothing shows the question: a paid run then needs --yes.
+    const preflight = preflightOptionsFrom(flags, this.jsonEnabled() ? undefined : terminalConfirm());
     const events = new EventBus();
     const interrupts = handleRunInterrupts(events, flags['runs-dir']);
     try {
       const options = {
         ...runInputsFrom(args.suite, flags),
+        ...preflight,
         variants,
         sizes: parseSizes(flags.sizes),
         repeat: flags.repeat,

@@ -1,14 +1,17 @@
 import { Flags } from '@oclif/core';
 import { BenchCommand } from '../cli/base-command.ts';
-import { runInputFlags, runInputsFrom, suiteArg } from '../cli/run-flags.ts';
+import { sandboxDirFlag } from '../cli/sandbox-flag.ts';
+import { preflightFlags, preflightOptionsFrom, runInputFlags, runInputsFrom, suiteArg } from '../cli/run-flags.ts';
 import { handleRunInterrupts } from '../cli/interrupts.ts';
 import { runBenchmark, type RunResult } from '../engine/run.ts';
 import { EventBus } from '../run/events.ts';
 import { formatRunResult } from '../ui/format.ts';
+import { terminalConfirm } from '../ui/confirm.ts';
 import { withProgress } from '../ui/progress.ts';
 
 /** The lifecycle steps, in order, as the live view shows them. */
 const RUN_PHASES = [
+  'preflight',
   'provision',
   'connect',
   'deploy',
@@ -25,7 +28,7 @@ export default class RunCommand extends BenchCommand {
   static override summary =
     'Run a benchmark from nothing to nothing: provision, deploy, verify, ramp / active / cool-down, tear down.';
   static override description =
-    'Provisions the target with OpenTofu (aws, sandbox) or uses an existing cluster (kube), server-side applies the suite, waits for rollouts and load balancers and checks the placement assertions, drives the ramp, active and cool-down phases (each journaled with exact timestamps), and tears everything down in the load-balancer-safe order. One Ctrl-C stops and tears down (exit 130); a second leaves at once and says what is left. --keep leaves everything running and prints the command that removes it.';
+    'Provisions the target with OpenTofu (aws, sandbox) or uses an existing cluster (kube), server-side applies the suite, waits for rollouts and load balancers and checks the placement assertions, drives the ramp, active and cool-down phases (each journaled with exact timestamps), and tears everything down in the load-balancer-safe order. One Ctrl-C stops the load, collects and reports the phases that ran (marked interrupted), then tears down (exit 130); a second leaves at once and says what is left. --keep leaves everything running and prints the command that removes it.';
   static override examples = [
     '<%= config.bin %> run thyme --target sandbox --ramp 20s --active 40s --cooldown 20s',
     "thyme-bench run                               # the seed's 5m / 30m / 10m on AWS",
@@ -36,7 +39,9 @@ export default class RunCommand extends BenchCommand {
   ];
   static override args = { suite: suiteArg };
   static override flags = {
+    'sandbox-dir': sandboxDirFlag,
     ...runInputFlags,
+    ...preflightFlags,
     context: Flags.string({ summary: 'kubeconfig context of an existing cluster (target kube).' }),
     keep: Flags.boolean({ summary: 'Leave everything running; print the command that removes it.' }),
     'prometheus-url': Flags.string({
@@ -48,12 +53,15 @@ export default class RunCommand extends BenchCommand {
 
   async run(): Promise<RunResult> {
     const { args, flags } = await this.parse(RunCommand);
+    // Under --json nothing shows the question: a paid run then needs --yes.
+    const preflight = preflightOptionsFrom(flags, this.jsonEnabled() ? undefined : terminalConfirm());
     const events = new EventBus();
     const interrupts = handleRunInterrupts(events, flags['runs-dir']);
     try {
       const result = await withProgress({ phases: RUN_PHASES, events, json: this.jsonEnabled() }, () =>
         runBenchmark({
           ...runInputsFrom(args.suite, flags),
+          ...preflight,
           context: flags.context,
           runsDir: flags['runs-dir'],
           keep: flags.keep,

@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createAwsResources, findOwnedInRegions, type CloudResource } from '../adapters/aws-resources.ts';
-import { connectEks, connectKubeconfig, createKubeCluster, type ClusterConnection } from '../adapters/kube-cluster.ts';
+import {
+  connectEks,
+  connectKubeconfig,
+  createKubeCluster,
+  type ClusterConnection,
+  type KubeCluster,
+} from '../adapters/kube-cluster.ts';
+import type { Tofu } from '../adapters/tofu.ts';
 import { isAlive } from '../adapters/processes.ts';
 import { UsageError } from '../errors.ts';
 import { runTofu, type TofuPlan } from '../phases/provision.ts';
@@ -87,13 +94,14 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
     }
     const tofu = plan ? runTofu(plan, setup.env, events, options.signal) : undefined;
     const connection = await reconnect(target, setup, record, tofu, events);
+    const kube = connection ? createKubeCluster(connection) : undefined;
     const result = await teardown({
       runId: options.runId,
       target,
       clusterName: record.clusterName,
       journal,
       events,
-      kube: connection ? createKubeCluster(connection) : undefined,
+      kube,
       aws: setup.region && target !== 'kube' ? createAwsResources(setup.region, setup.env) : undefined,
       tofu: tofu && plan ? { tofu, variables: plan.variables, workDir: plan.workDir } : undefined,
       ecrRepositories: record.ecrRepositories ?? [],
@@ -101,7 +109,7 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
       deadlineMs: record.teardownDeadlineMs ?? 1_200_000,
       pollMs: record.lbPollMs ?? 5000,
       signal: options.signal,
-    });
+    }).finally(() => recordAbsent(journal, kube, tofu, events));
     journal.append({ type: 'note', phase: 'cleanup', message: 'cleanup complete' });
     if (!records.some((r) => r.type === 'run-end')) journal.append({ type: 'run-end', status: 'failed', exitCode: 0 });
     return { runId: options.runId, dryRun: false, alive, teardown: result };
@@ -110,7 +118,82 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
   }
 }
 
-async function resolveCleanupTarget(
+/**
+ * Asks again about what the journal still shows alive after a teardown (e.g. objects a teardown
+ * of an older version removed with their namespace without recording it) and records as gone
+ * what the cluster or the state confirms absent. Never throws: what cannot be asked stays alive.
+ */
+async function recordAbsent(
+  journal: Journal,
+  kube: KubeCluster | undefined,
+  tofu: Tofu | undefined,
+  events: EventBus,
+): Promise<void> {
+  let confirmed = 0;
+  for (const r of aliveResources(readJournal(journal.path).records)) {
+    try {
+      let absent = false;
+      if (r.kind === 'kube-object' && kube) {
+        absent = !(await kube.objectExists({
+          apiVersion: String(r.apiVersion ?? 'v1'),
+          kind: String(r.objectKind),
+          namespace: typeof r.namespace === 'string' ? r.namespace : undefined,
+          name: String(r.name),
+        }));
+      } else if (r.kind === 'tofu-state' && tofu) {
+        absent = (await tofu.stateResources()).length === 0;
+      }
+      if (absent) {
+        journal.append({ type: 'resource-deleted', resource: r, evidence: 'absent' });
+        confirmed++;
+      }
+    } catch {
+      // Not answered: it stays alive in the journal, which is the safe side.
+    }
+  }
+  if (confirmed > 0)
+    events.emit('info', 'cleanup', 'cleanup.absent', `${confirmed} recorded resource(s) confirmed absent`);
+}
+
+/**
+ * Reaches a finished (or crashed) run's cluster again from its run-start record alone, as
+ * `bench cleanup` does: the local cloud's credentials, the kubeconfig context, or on aws the
+ * run's OpenTofu outputs. Undefined (with a warning event) when it cannot be reached.
+ */
+export async function reconnectRun(
+  start: RunStart,
+  env: NodeJS.ProcessEnv,
+  events: EventBus,
+  signal?: AbortSignal,
+): Promise<ClusterConnection | undefined> {
+  return (await reachRecordedRun(start, env, events, signal)).connection;
+}
+
+/** What {@link reachRecordedRun} reaches of a recorded run. */
+export interface ReachedRun {
+  setup: TargetSetup;
+  /** The run's OpenTofu working directory (aws, sandbox), read-only uses: outputs, state list. */
+  tofu: ReturnType<typeof runTofu> | undefined;
+  connection: ClusterConnection | undefined;
+}
+
+/** The run's target, OpenTofu state and cluster connection, from its run-start record. */
+export async function reachRecordedRun(
+  start: RunStart,
+  env: NodeJS.ProcessEnv,
+  events: EventBus,
+  signal?: AbortSignal,
+): Promise<ReachedRun> {
+  const record = start.options as unknown as RunRecordOptions;
+  const target = start.target as TargetName;
+  const setup = await resolveCleanupTarget(record, target, env);
+  const tofu = record.tofu ? runTofu({ ...record.tofu, variables: {} }, setup.env, events, signal) : undefined;
+  const connection = await reconnect(target, setup, record, target === 'aws' ? tofu : undefined, events);
+  return { setup, tofu, connection };
+}
+
+/** The target of a recorded run, as cleanup reaches it. */
+export async function resolveCleanupTarget(
   record: RunRecordOptions,
   target: TargetName,
   env: NodeJS.ProcessEnv,

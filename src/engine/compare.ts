@@ -14,6 +14,7 @@ import { renderManifests, resolveParams, type RenderedObject } from '../suite/re
 import type { TargetName } from '../suite/schema.ts';
 import { writeComparisonReport, COMPARE_PLAN_MESSAGE, type ComparePlan } from './comparison-report.ts';
 import { checkRunInputs } from './inputs.ts';
+import { resolveRunsRoot } from '../run/run-dir.ts';
 import {
   bringUpInfrastructure,
   finishRun,
@@ -24,6 +25,7 @@ import {
   type RunOptions,
 } from './run.ts';
 import type { TeardownResult } from '../phases/teardown.ts';
+import { recordImages } from '../phases/record-images.ts';
 
 /** What `bench compare` is asked for. */
 export interface CompareOptions extends RunOptions {
@@ -65,8 +67,9 @@ export interface CompareRunResult {
 }
 
 /** Checks the comparison's own inputs; bad ones are UsageErrors (exit 2) before anything exists. */
-export function planComparison(options: CompareOptions): ComparePlan {
-  const { loaded } = checkRunInputs(options, 'validate');
+export async function planComparison(options: CompareOptions): Promise<ComparePlan> {
+  const { loaded } = await checkRunInputs(options, 'validate');
+  resolveRunsRoot(options.runsDir, options.env, { write: true }); // a bad --runs-dir is exit 2 before anything
   const suite = loaded.suite;
   const known = Object.keys(suite.variants ?? {});
   if (known.length === 0) {
@@ -173,7 +176,7 @@ export function armsOf(variants: string[], namespaceOf: (variant: string) => str
 }
 
 function renderArm(
-  loaded: ReturnType<typeof checkRunInputs>['loaded'],
+  loaded: Awaited<ReturnType<typeof checkRunInputs>>['loaded'],
   options: Pick<CompareOptions, 'target' | 'params' | 'images'>,
   arm: ComparisonArm,
   sweepParam: string,
@@ -198,8 +201,12 @@ function renderArm(
  * (every arm's load balancers before `tofu destroy`).
  */
 export async function compareVariants(options: CompareOptions): Promise<CompareRunResult> {
-  const plan = planComparison(options);
-  const ctx = await prepareRun(options);
+  const plan = await planComparison(options);
+  // The cost estimate counts the load phases once per trial (and arm, when sequential).
+  const ctx = await prepareRun({
+    ...options,
+    loadRounds: plan.schedule.length * (plan.mode === 'sequential' ? plan.arms.length : 1),
+  });
   ctx.journal.append({ type: 'note', phase: 'compare', message: COMPARE_PLAN_MESSAGE, data: { ...plan } });
   ctx.events.emit(
     'info',
@@ -250,7 +257,10 @@ export async function compareVariants(options: CompareOptions): Promise<CompareR
       if (result.status === 'succeeded') result.status = 'failed';
     }
   }
-  return finishRun(ctx, infra, options.runsDir, result, failure);
+  return finishRun(ctx, infra, options.runsDir, result, failure, {
+    // After teardown the run's end (status, endedAt) is known: the report says it.
+    rewriteReport: result.report ? () => writeComparisonReport({ runDir: ctx.runDir, runId: ctx.runId }) : undefined,
+  });
 }
 
 async function runTrials(
@@ -390,5 +400,11 @@ async function deployArms(
     selectors,
     deadlineMs: ctx.loaded.suite.verify.timeout * 1000,
     signal: ctx.signal,
+  });
+  await recordImages({
+    kube,
+    namespaces: deployed.workloads.map((w) => w.namespace),
+    journal: ctx.journal,
+    events: ctx.events,
   });
 }

@@ -1,18 +1,152 @@
-import { listRuns, resolveRunsRoot, type RunSummary } from '../run/run-dir.ts';
+import { join } from 'node:path';
+import { createAwsResources } from '../adapters/aws-resources.ts';
+import { createKubeCluster } from '../adapters/kube-cluster.ts';
+import { EventBus } from '../run/events.ts';
+import { readJournal, type JournalRecord, type ResourceRef } from '../run/journal.ts';
+import { JOURNAL_FILE, listRuns, resolveRunsRoot, type RunSummary } from '../run/run-dir.ts';
+import { reachRecordedRun } from './cleanup.ts';
 
 export interface ListOptions {
   /** `--runs-dir`; otherwise BENCH_RUNS_DIR, otherwise .bench/runs. */
   runsDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Ask the cluster and the cloud whether each resource the journal shows alive still exists. */
+  verify?: boolean;
+  /** With verify: how long one run's checks may take (default 60 s). */
+  verifyDeadlineMs?: number;
+  events?: EventBus;
+}
+
+/** What the cluster or the cloud answered about one resource the journal shows alive. */
+export interface VerifiedResource {
+  kind: string;
+  id: string;
+  /** `null` when it could not be asked (the reason is in `why`). */
+  exists: boolean | null;
+  why?: string;
+}
+
+/** `bench list --verify`'s answer for one run. */
+export interface RunVerification {
+  /** Each journal-alive resource, asked about. */
+  resources: VerifiedResource[];
+  /** What the cloud still holds tagged with the run id (ELBv2, ECR, EKS), journaled or not. */
+  cloud: { kind: string; id: string; region: string }[];
+  /** Why the run as a whole was not (fully) checked, e.g. the local cloud is down. */
+  problem?: string;
+}
+
+export interface ListedRun extends RunSummary {
+  /** Present with --verify for a run (not running) whose journal shows resources alive. */
+  verified?: RunVerification;
 }
 
 export interface ListResult {
   runsDir: string;
-  runs: RunSummary[];
+  runs: ListedRun[];
+  verified: boolean;
 }
 
-/** Every run in the runs directory, newest first, read from their journals. */
-export function listAllRuns(options: ListOptions = {}): ListResult {
-  const runsDir = resolveRunsRoot(options.runsDir, options.env);
-  return { runsDir, runs: listRuns(runsDir) };
+/**
+ * Every run in the runs directory, newest first, read from their journals (offline and fast).
+ * With `verify`, each run's journal-alive resources are looked up where they live, through the
+ * run's own connection as `bench cleanup` reconnects; nothing is changed anywhere.
+ */
+export async function listAllRuns(options: ListOptions = {}): Promise<ListResult> {
+  const env = options.env ?? process.env;
+  const runsDir = resolveRunsRoot(options.runsDir, env);
+  const runs: ListedRun[] = listRuns(runsDir);
+  if (options.verify) {
+    // One run at a time: each may start a tofu subprocess and a cluster client.
+    for (const run of runs) {
+      if (run.status === 'running') continue;
+      if (run.aliveResources.length === 0) continue;
+      run.verified = await verifyRun(run, env, options.events ?? new EventBus(), options.verifyDeadlineMs ?? 60_000);
+    }
+  }
+  return { runsDir, runs, verified: options.verify === true };
+}
+
+async function verifyRun(
+  run: RunSummary,
+  env: NodeJS.ProcessEnv,
+  events: EventBus,
+  deadlineMs: number,
+): Promise<RunVerification> {
+  const unknown = (why: string): RunVerification => ({
+    resources: run.aliveResources.map((r) => ({ kind: r.kind, id: r.id, exists: null, why })),
+    cloud: [],
+    problem: why,
+  });
+  const { records } = readJournal(join(run.dir, JOURNAL_FILE));
+  const start = records.find((r): r is Extract<JournalRecord, { type: 'run-start' }> => r.type === 'run-start');
+  if (!start?.options) return unknown('the journal has no run-start record with its options');
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<RunVerification>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve(unknown(`no answer within ${deadlineMs / 1000}s`));
+    }, deadlineMs);
+  });
+  try {
+    return await Promise.race([askAbout(run, start, env, events, controller.signal), deadline]);
+  } catch (err) {
+    return unknown((err as Error).message.split('\n')[0] ?? String(err));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function askAbout(
+  run: RunSummary,
+  start: Extract<JournalRecord, { type: 'run-start' }>,
+  env: NodeJS.ProcessEnv,
+  events: EventBus,
+  signal: AbortSignal,
+): Promise<RunVerification> {
+  const reached = await reachRecordedRun(start, env, events, signal);
+  const kube = reached.connection ? createKubeCluster(reached.connection) : undefined;
+  const ask = async (r: ResourceRef): Promise<VerifiedResource> => {
+    const base = { kind: r.kind, id: r.id };
+    try {
+      if (r.kind === 'kube-object') {
+        if (!kube) return { ...base, exists: null, why: 'the cluster cannot be reached' };
+        const exists = await kube.objectExists({
+          apiVersion: String(r.apiVersion ?? 'v1'),
+          kind: String(r.objectKind),
+          namespace: typeof r.namespace === 'string' ? r.namespace : undefined,
+          name: String(r.name),
+        });
+        return { ...base, exists };
+      }
+      if (r.kind === 'tofu-state') {
+        if (!reached.tofu) return { ...base, exists: null, why: 'the run recorded no OpenTofu working directory' };
+        const left = await reached.tofu.stateResources();
+        return left.length > 0
+          ? { ...base, exists: true, why: `${left.length} resource(s) in the state` }
+          : { ...base, exists: false };
+      }
+      return { ...base, exists: null, why: `no way to look up a ${r.kind}` };
+    } catch (err) {
+      return { ...base, exists: null, why: (err as Error).message.split('\n')[0] ?? String(err) };
+    }
+  };
+  const resources: VerifiedResource[] = [];
+  for (const r of run.aliveResources) resources.push(await ask(r));
+  let cloud: RunVerification['cloud'] = [];
+  let problem: string | undefined;
+  const region = reached.setup.region;
+  if (run.target !== 'kube' && region) {
+    try {
+      cloud = (await createAwsResources(region, reached.setup.env).findOwned(run.runId)).map((c) => ({
+        kind: c.kind,
+        id: c.id,
+        region: c.region,
+      }));
+    } catch (err) {
+      problem = `the cloud was not asked: ${(err as Error).message.split('\n')[0]}`;
+    }
+  }
+  return problem ? { resources, cloud, problem } : { resources, cloud };
 }

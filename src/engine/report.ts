@@ -1,20 +1,22 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { connectKubeconfig, type ClusterConnection } from '../adapters/kube-cluster.ts';
+import type { ClusterConnection } from '../adapters/kube-cluster.ts';
 import { createPrometheusClient, type PrometheusClient } from '../adapters/prometheus.ts';
 import { GateError, InfrastructureError, UsageError } from '../errors.ts';
 import { collect } from '../phases/collect.ts';
+import { recordedImages } from '../phases/record-images.ts';
 import { compareRuns, writeCompareReports, type CompareReport, type WrittenCompare } from '../report/compare.ts';
-import { buildReport, gateFailure, type RunReport } from '../report/model.ts';
+import { buildReport, gateFailure, recordedTofu, type RunReport } from '../report/model.ts';
 import { phaseWindows, readRawMetrics } from '../report/raw.ts';
 import { writeReports, type WrittenReports } from '../report/write.ts';
 import { EventBus } from '../run/events.ts';
 import { Journal, readJournal, type JournalRecord } from '../run/journal.ts';
 import { isRunId, JOURNAL_FILE, resolveRunsRoot } from '../run/run-dir.ts';
 import { loadSuite, type LoadedSuite } from '../suite/load.ts';
-import { resolveParams } from '../suite/render.ts';
+import { resolveParams, resolveQuery, type ParamValues } from '../suite/render.ts';
 import type { Suite, TargetName } from '../suite/schema.ts';
 import type { RunRecordOptions } from './run.ts';
+import { reconnectRun } from './cleanup.ts';
 import { findComparePlan, writeComparisonReport } from './comparison-report.ts';
 import type { ComparisonReport } from '../report/comparison-model.ts';
 
@@ -69,6 +71,40 @@ export function runWindow(records: JournalRecord[]): { start: Date; end: Date } 
   const windows = phaseWindows(records);
   if (windows.length === 0) return undefined;
   return { start: new Date(windows[0]?.start as string), end: new Date(windows.at(-1)?.end as string) };
+}
+
+/** A metric's query as the run resolved it, by metric name (kept in the run-start record). */
+export type ResolvedQueries = Record<string, string>;
+
+/** Every PromQL query of the suite with the run's parameters in it (`${rateWindow}` -> `5s`). */
+export function resolveRunQueries(suite: Suite, params: ParamValues): ResolvedQueries {
+  return Object.fromEntries(
+    suite.metrics.flatMap((m) => (m.query === undefined ? [] : [[m.name, resolveQuery(m.query, params)]])),
+  );
+}
+
+/**
+ * The suite as the run saw it: each query resolved with the run's parameters (those the run
+ * recorded, else resolved again from its recorded `--set` values), so a report never shows a
+ * `${...}` reference, even for a metric that was never fetched.
+ */
+function withRunQueries(suite: Suite, start: Extract<JournalRecord, { type: 'run-start' }>): Suite {
+  let queries: ResolvedQueries = {};
+  try {
+    const params = resolveParams(
+      suite,
+      start.target as TargetName,
+      (start.options?.params ?? {}) as Record<string, string>,
+    );
+    queries = resolveRunQueries(suite, params);
+  } catch {
+    // The suite changed since the run so that its parameters no longer resolve: what the run recorded is used.
+  }
+  Object.assign(queries, (start.options?.queries ?? {}) as ResolvedQueries);
+  return {
+    ...suite,
+    metrics: suite.metrics.map((m) => (queries[m.name] === undefined ? m : { ...m, query: queries[m.name] })),
+  };
 }
 
 /** The report of a comparison run (`bench compare`), re-rendered by `bench report <run-id>`. */
@@ -139,24 +175,27 @@ export async function reportRun(options: {
     });
   const record = start.options as unknown as RunRecordOptions & { prometheus?: PrometheusRecord };
   const loaded: LoadedSuite = loadSuite(record.suiteDir);
+  const suite = withRunQueries(loaded.suite, start);
   let raw = readRawMetrics(runDir);
   const recollected: string[] = [];
-  const failed = [...raw.values()]
-    .filter((r) => r.source === 'prometheus' && r.missing !== undefined)
-    .map((r) => r.metric);
+  // Missing: fetching failed, or never happened (a run interrupted or failed before collect).
+  const failed = suite.metrics
+    .filter(
+      (m) => m.source === 'prometheus' && (raw.get(m.name) === undefined || raw.get(m.name)?.missing !== undefined),
+    )
+    .map((m) => m.name);
   const window = runWindow(records);
   const endpoint = options.prometheusUrl ? ({ kind: 'url', url: options.prometheusUrl } as const) : record.prometheus;
   if (options.recollect !== false && failed.length > 0 && window && endpoint) {
+    // A Prometheus in the cluster is reached through the run's own connection, as cleanup reconnects.
     const connection =
-      endpoint.kind === 'kube-proxy' && record.context
-        ? await connectKubeconfig({ context: record.context, env }).catch(() => undefined)
-        : undefined;
+      endpoint.kind === 'kube-proxy' ? await reconnectRun(start, env, events).catch(() => undefined) : undefined;
     const prometheus = prometheusClient(endpoint, connection);
     if (prometheus && (await prometheus.ready().catch(() => false))) {
       const journal = Journal.open(join(runDir, JOURNAL_FILE));
       try {
         const again = await collect({
-          suite: loaded.suite,
+          suite,
           runDir,
           prometheus,
           start: window.start,
@@ -181,30 +220,38 @@ export async function reportRun(options: {
   const end = records.findLast((r) => r.type === 'run-end');
   const report = buildReport({
     runId: options.runId,
-    suite: loaded.suite,
+    suite,
     run: {
       target: start.target,
       status: options.status ?? (end?.type === 'run-end' ? end.status : 'running'),
       startedAt: start.t,
       endedAt: end?.t ?? null,
+      tofu: recordedTofu(start.options),
     },
     windows: phaseWindows(records),
     raw,
+    images: recordedImages(records),
   });
-  const files = await writeReports(runDir, report, raw, { junit: options.junit });
   const stillMissing = [...raw.values()].filter((r) => r.source === 'prometheus' && r.missing !== undefined);
+  const gate = gateFailure(report);
+  // The words match the exit code: a run that is about to exit 3 or 4 did not succeed.
+  if (report.run.status === 'succeeded' && (stillMissing.length > 0 || gate)) report.run.status = 'failed';
+  const files = await writeReports(runDir, report, raw, { junit: options.junit });
   if (stillMissing.length > 0) {
     throw new InfrastructureError(
       'E_METRICS_MISSING',
       `the report of ${options.runId} lacks ${stillMissing.length} metric(s): ${stillMissing.map((r) => `${r.metric} (${r.missing})`).join('; ')}`,
       {
         fix: `the raw data that was fetched and the journal are kept; once Prometheus answers, run \`bench report ${options.runId}\` (or give --prometheus-url)`,
-        data: { files, missing: stillMissing.map((r) => r.metric) },
+        data: { files, status: report.run.status, missing: stillMissing.map((r) => r.metric) },
       },
     );
   }
-  const gate = gateFailure(report);
-  if (gate) throw new GateError(gate.code, gate.message, { fix: gate.fix, data: { ...gate.data, files } });
+  if (gate)
+    throw new GateError(gate.code, gate.message, {
+      fix: gate.fix,
+      data: { ...gate.data, files, status: report.run.status },
+    });
   return { runId: options.runId, files, report, recollected };
 }
 
@@ -237,15 +284,17 @@ export async function reportComparison(options: {
     const raw = readRawMetrics(runDir);
     const report = buildReport({
       runId,
-      suite: loaded.suite,
+      suite: start ? withRunQueries(loaded.suite, start) : loaded.suite,
       run: {
         target: start?.target ?? 'unknown',
         status: end?.type === 'run-end' ? end.status : 'running',
         startedAt: start?.t ?? '',
         endedAt: end?.t ?? null,
+        tofu: recordedTofu(start?.options),
       },
       windows: phaseWindows(records),
       raw,
+      images: recordedImages(records),
     });
     return { report, raw, suite: loaded.suite };
   });

@@ -2,26 +2,29 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createAwsResources } from '../adapters/aws-resources.ts';
 import { createKubeCluster, type ClusterConnection } from '../adapters/kube-cluster.ts';
-import { createToolProbe } from '../adapters/tools.ts';
 import { checkRunInputs, type RunInputs } from './inputs.ts';
+import { estimateRunCost, runPreflight, type PreflightOptions } from './preflight.ts';
 import {
   prometheusClient,
   prometheusFor,
   prometheusStep,
   reportRun,
+  resolveRunQueries,
   runWindow,
   type PrometheusRecord,
+  type ResolvedQueries,
 } from './report.ts';
 import { collect } from '../phases/collect.ts';
 import { beginPhase } from '../phases/record.ts';
 import type { WrittenReports } from '../report/write.ts';
-import { PHASES } from '../suite/schema.ts';
 import { createKubeWorkloads, type WorkloadRef } from '../adapters/kube-workloads.ts';
 import { deploy } from '../phases/deploy.ts';
 import { runLoadPhases, type PhaseTiming } from '../phases/load.ts';
 import { verify, type VerifyResult } from '../phases/verify.ts';
+import { recordImages } from '../phases/record-images.ts';
+import { readRunFigures, type RunFigures } from '../report/figures.ts';
 import type { Tofu } from '../adapters/tofu.ts';
-import { BenchError, InfrastructureError, InterruptedError, toBenchError } from '../errors.ts';
+import { BenchError, InterruptedError, toBenchError } from '../errors.ts';
 import { connect } from '../phases/connect.ts';
 import {
   provision,
@@ -33,7 +36,6 @@ import {
   type TofuPlan,
 } from '../phases/provision.ts';
 import { recordedKubeObjects, teardown, type TeardownResult } from '../phases/teardown.ts';
-import { sandboxBinDir } from '../sandbox/layout.ts';
 import { EventBus } from '../run/events.ts';
 import { Journal, readJournal } from '../run/journal.ts';
 import { createRunDir, JOURNAL_FILE, newRunId, resolveRunsRoot } from '../run/run-dir.ts';
@@ -44,7 +46,12 @@ import { renderManifests, resolveParams, type RenderedObject } from '../suite/re
 import type { TargetName } from '../suite/schema.ts';
 
 /** What starting a run is asked for (the flags of `bench run`). */
-export interface RunOptions extends RunInputs {
+export interface RunOptions extends RunInputs, PreflightOptions {
+  /**
+   * How many times the load phases run, for the cost estimate: a comparison's trials (times its
+   * arms when sequential); default as `bench plan` counts a run.
+   */
+  loadRounds?: number;
   /** kubeconfig context (target kube). */
   context?: string;
   runsDir?: string;
@@ -67,13 +74,16 @@ export interface RunRecordOptions {
   region: string | undefined;
   clusterName: string;
   context: string | undefined;
-  tofu: Omit<TofuPlan, 'variables'> | undefined;
+  /** The module, work dir and binary of the run's tofu, with what the binary is and its version. */
+  tofu: (Omit<TofuPlan, 'variables'> & { kind: 'tofu' | 'terraform'; version: string }) | undefined;
   ecrRepositories: string[];
   lbPollMs: number;
   teardownDeadlineMs: number;
   keep: boolean;
   /** Where the run reads its metrics; undefined when it has no Prometheus. */
   prometheus: PrometheusRecord | undefined;
+  /** Each PromQL metric's query with the run's parameters in it, as reports show it. */
+  queries: ResolvedQueries;
 }
 
 /** A run in progress: its identity, directory, journal and resolved target. */
@@ -91,30 +101,47 @@ export interface RunContext {
 }
 
 /**
- * Validates everything (suite, target, durations, parameters, tools) and only then creates the
- * run directory and writes the run-start record: bad input creates nothing.
+ * Validates everything (suite, target, durations, parameters), runs the preflight (tools; on aws
+ * credentials, region, cost estimate and confirmation) and only then creates the run directory and
+ * writes the run-start record: bad input, or a refused preflight, creates nothing.
  */
 export async function prepareRun(options: RunOptions): Promise<RunContext> {
   const env = options.env ?? process.env;
-  const { loaded, durations } = checkRunInputs(options, 'validate');
+  const events = options.events ?? new EventBus();
+  const { loaded, durations, variables: givenVariables } = await checkRunInputs(options, 'validate');
+  resolveRunsRoot(options.runsDir, env, { write: true }); // a bad --runs-dir is exit 2 before any preflight
   const setup = await resolveTarget(loaded.suite, options.target, { env, context: options.context });
-  const binary = setup.target === 'kube' ? undefined : await findTofuBinary(setup);
+  const targetSpec = loaded.suite.targets[options.target];
+  const moduleDir = targetSpec && 'module' in targetSpec ? resolveModuleDir(loaded, targetSpec.module) : undefined;
+  // `--var` values are checked before the preflight asks anyone anything.
+  if (moduleDir) tofuVariables(loaded, setup, 'validate', new Date(), { variables: givenVariables });
+  const preflight = await runPreflight({
+    ...options,
+    setup,
+    moduleDir,
+    variables: options.variables,
+    estimate: () => estimateRunCost(options, options.loadRounds),
+    events,
+    signal: options.signal,
+  });
+  const binary = preflight.tofu;
 
   const runId = newRunId(loaded.suite.name);
-  const runDir = createRunDir(resolveRunsRoot(options.runsDir, env), runId);
-  const journal = Journal.open(join(runDir, JOURNAL_FILE));
-  const events = options.events ?? new EventBus();
   const wallClock = Object.values(durations).reduce((a, b) => a + b, 0);
   const expiresAt = new Date(Date.now() + (wallClock + 2 * 3600 + 3600) * 1000);
+  const variables =
+    binary && moduleDir
+      ? tofuVariables(loaded, setup, runId, expiresAt, {
+          nodes: options.nodes,
+          variables: givenVariables,
+          apiAllowedCidrs: preflight.apiAllowedCidrs,
+        })
+      : undefined;
+  const runDir = createRunDir(resolveRunsRoot(options.runsDir, env), runId);
+  const journal = Journal.open(join(runDir, JOURNAL_FILE));
   let tofuPlan: TofuPlan | undefined;
-  const spec = loaded.suite.targets[options.target];
-  if (binary && spec && 'module' in spec) {
-    tofuPlan = {
-      moduleDir: resolveModuleDir(loaded, spec.module),
-      workDir: tofuWorkDir(runDir),
-      binary,
-      variables: tofuVariables(loaded, setup, runId, expiresAt, { nodes: options.nodes, variables: options.variables }),
-    };
+  if (binary && moduleDir && variables) {
+    tofuPlan = { moduleDir, workDir: tofuWorkDir(runDir), binary: binary.path, variables };
   }
   const record: RunRecordOptions = {
     suiteRef: options.suite,
@@ -122,7 +149,14 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
     region: setup.region,
     clusterName: String(tofuPlan?.variables.cluster_name ?? options.context ?? 'existing'),
     context: setup.kube?.context,
-    tofu: tofuPlan && { moduleDir: tofuPlan.moduleDir, workDir: tofuPlan.workDir, binary: tofuPlan.binary },
+    tofu: tofuPlan &&
+      binary && {
+        moduleDir: tofuPlan.moduleDir,
+        workDir: tofuPlan.workDir,
+        binary: tofuPlan.binary,
+        kind: binary.name,
+        version: binary.version,
+      },
     // The run's repository is the module's; the suite may name more that teardown must empty.
     ecrRepositories:
       tofuPlan?.variables.create_ecr_repository === true
@@ -137,6 +171,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
     teardownDeadlineMs: loaded.suite.teardown.deadline * 1000,
     keep: options.keep ?? false,
     prometheus: prometheusFor(loaded.suite, options.target, setup.sandbox?.prometheusUrl, options.prometheusUrl),
+    queries: resolveRunQueries(loaded.suite, resolveParams(loaded.suite, options.target, options.params)),
   };
   journal.append({
     type: 'run-start',
@@ -148,23 +183,6 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
     options: { ...record, durations, params: options.params ?? {}, images: options.images ?? {} },
   });
   return { runId, runDir, loaded, setup, durations, journal, events, signal: options.signal, tofuPlan, record };
-}
-
-async function findTofuBinary(setup: TargetSetup): Promise<string> {
-  const probe = createToolProbe(setup.env);
-  const found = await probe.findTofu(AbortSignal.timeout(30_000));
-  if (found) return found.path;
-  if (setup.sandbox) {
-    // The local cloud's installer builds tofu; use it when none is on PATH.
-    const local = join(sandboxBinDir(setup.env), 'tofu');
-    const sandboxTofu = await createToolProbe({ ...setup.env, BENCH_TOFU_BIN: local }).findTofu(
-      AbortSignal.timeout(30_000),
-    );
-    if (sandboxTofu) return sandboxTofu.path;
-  }
-  throw new InfrastructureError('E_TOFU_MISSING', 'neither tofu nor terraform runs from PATH', {
-    fix: 'install OpenTofu (https://opentofu.org/docs/intro/install/) or run `bash test/harness/install.sh tofu`; BENCH_TOFU_BIN may name the binary',
-  });
 }
 
 /** What bringing the infrastructure up produced. */
@@ -258,6 +276,12 @@ export interface RunResult {
   cleanupCommand: string | undefined;
   /** The report files (written before teardown), when the phases ran. */
   report: WrittenReports | undefined;
+  /** Each gate with its value, threshold and outcome, from the final report (empty without one). */
+  gates: RunFigures['gates'];
+  /** Each metric's active-phase headline figure, from the final report (empty without one). */
+  headlines: RunFigures['headlines'];
+  /** What the report says about simulated series (the local cloud); null when none is. */
+  simulated: string | null;
   error: { code: string; message: string } | undefined;
 }
 
@@ -285,6 +309,9 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     teardown: undefined,
     cleanupCommand: undefined,
     report: undefined,
+    gates: [],
+    headlines: [],
+    simulated: null,
     error: undefined,
   };
   const infra: Partial<Infrastructure> = {};
@@ -328,8 +355,16 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     });
     result.placements = verified.placements;
     result.loadBalancers = verified.loadBalancers;
+    await recordImages({
+      kube,
+      namespaces: deployed.workloads.map((w) => w.namespace),
+      journal: ctx.journal,
+      events: ctx.events,
+    });
     const params = resolveParams(ctx.loaded.suite, ctx.setup.target, options.params);
-    result.phases = await runLoadPhases({
+    await runLoadPhases({
+      // Filled phase by phase: an interrupted run still shows the phases that ran.
+      timings: result.phases,
       suite: ctx.loaded.suite,
       durations: ctx.durations,
       params,
@@ -346,18 +381,37 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     failure = err;
     result.status = err instanceof InterruptedError || ctx.signal?.aborted ? 'interrupted' : 'failed';
   }
-  // Collect and report before teardown, while the cluster (and its Prometheus) still exists;
-  // an interrupted run goes straight to teardown.
-  if (result.phases.length === PHASES.length && result.status !== 'interrupted') {
+  // Collect and report before teardown, while the cluster (and its Prometheus) still exists:
+  // whatever phases ran, an interrupted run's too (its numbers are what it was run for).
+  if (result.phases.length > 0) {
     try {
       result.report = await collectAndReport(ctx, infra, options, result.status);
     } catch (err) {
       result.report = (err as BenchError).data?.files as WrittenReports | undefined;
-      result.status = 'failed';
+      if (result.status === 'succeeded') result.status = 'failed';
       failure ??= err;
     }
   }
-  return finishRun(ctx, infra, options.runsDir, result, failure);
+  return finishRun(ctx, infra, options.runsDir, result, failure, {
+    // After teardown the run's end (status, endedAt) is known: the report says it.
+    rewriteReport: result.report
+      ? () =>
+          reportRun({
+            runId: ctx.runId,
+            runsDir: options.runsDir,
+            env: options.env,
+            junit: options.junit,
+            recollect: false,
+            // The summary shows what the final report says (a failed gate throws after writing it).
+          }).finally(() => Object.assign(result, readRunFigures(result.report?.json)))
+      : undefined,
+  });
+}
+
+/** The run-end status that goes with an exit code: succeeded only with 0. */
+export function statusForExit(exitCode: number): 'succeeded' | 'failed' | 'interrupted' {
+  if (exitCode === 0) return 'succeeded';
+  return exitCode === 130 ? 'interrupted' : 'failed';
 }
 
 /** What {@link finishRun} reads and fills in of a run's (or a comparison's) result. */
@@ -379,6 +433,10 @@ export async function finishRun<R extends FinishableResult>(
   runsDir: string | undefined,
   result: R,
   failure: unknown,
+  options: {
+    /** Writes the report again once the run-end record is written (its errors are the run's already). */
+    rewriteReport?: () => Promise<unknown>;
+  } = {},
 ): Promise<R> {
   if (failure) {
     result.error = { code: (failure as BenchError).code ?? 'E_INTERNAL', message: (failure as Error).message };
@@ -410,7 +468,19 @@ export async function finishRun<R extends FinishableResult>(
   }
   const final = teardownError ?? failure;
   const exitCode = final ? toBenchError(final).exitCode : 0;
+  result.status = statusForExit(exitCode);
   ctx.journal.append({ type: 'run-end', status: result.status, exitCode });
+  if (options.rewriteReport) {
+    try {
+      await options.rewriteReport();
+    } catch (err) {
+      // A failed gate or missing data is already the run's error; anything else is only a warning:
+      // the report written before teardown is still there.
+      const e = toBenchError(err);
+      if (e.kind !== 'gate' && e.code !== 'E_METRICS_MISSING')
+        ctx.events.emit('warn', 'report', 'report.rewrite', `the final report could not be written: ${e.message}`);
+    }
+  }
   ctx.journal.close();
   if (teardownError) {
     const e = toBenchError(teardownError);
@@ -436,6 +506,9 @@ async function collectAndReport(
 ): Promise<WrittenReports> {
   const { records } = readJournal(ctx.journal.path);
   const window = runWindow(records);
+  // The run's own signal is aborted by a Ctrl-C: an interrupted run collects within the suite's
+  // collect deadline, then tears down whatever it got.
+  const signal = status === 'interrupted' ? AbortSignal.timeout(ctx.loaded.suite.collect.deadline * 1000) : ctx.signal;
   if (window) {
     await collect({
       suite: ctx.loaded.suite,
@@ -448,12 +521,19 @@ async function collectAndReport(
       params: resolveParams(ctx.loaded.suite, ctx.setup.target, options.params),
       journal: ctx.journal,
       events: ctx.events,
-      signal: ctx.signal,
+      signal,
     });
   }
   const phase = beginPhase(ctx.journal, ctx.events, 'report', 'writing the report');
+  const written = (files: WrittenReports, reported: string) =>
+    ctx.journal.append({
+      type: 'note',
+      phase: 'report',
+      message: 'report written',
+      data: { status: reported, md: files.md },
+    });
   try {
-    const { files } = await reportRun({
+    const { files, report } = await reportRun({
       runId: ctx.runId,
       runsDir: options.runsDir,
       env: options.env,
@@ -462,12 +542,15 @@ async function collectAndReport(
       recollect: false,
       events: ctx.events,
     });
+    written(files, report.run.status);
     phase.done(`report: ${files.md}`);
     return files;
   } catch (err) {
     const files = (err as BenchError).data?.files as WrittenReports | undefined;
-    if (files) phase.done(`report (with problems): ${files.md}`);
-    else phase.failed(err);
+    if (files) {
+      written(files, String((err as BenchError).data?.status ?? status));
+      phase.done(`report (with problems): ${files.md}`);
+    } else phase.failed(err);
     throw err;
   }
 }

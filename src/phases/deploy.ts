@@ -7,6 +7,7 @@ import type { EventBus } from '../run/events.ts';
 import type { Journal, ResourceRef } from '../run/journal.ts';
 import type { KubeObject, RenderedObject } from '../suite/render.ts';
 import { RUN_ID_LABEL } from '../suite/render.ts';
+import { grafanaCommand, locateGrafana } from '../suite/grafana.ts';
 import { beginPhase } from './record.ts';
 
 const PHASE = 'deploy';
@@ -84,6 +85,8 @@ export async function deploy(input: {
     const loadBalancers = objects
       .filter((o) => o.kind === 'Service' && (o.spec as { type?: string } | undefined)?.type === 'LoadBalancer')
       .map((o) => ({ namespace: o.metadata.namespace ?? 'default', name: o.metadata.name }));
+    // Grafana is reached by port-forward: the progress names the command (src/ui/progress.ts keeps it).
+    if (locateGrafana(objects)) events.emit('info', PHASE, 'run.hint', `Grafana: ${grafanaCommand(input.runId)}`);
     phase.done(`${applied.length} objects applied`);
     return { applied, workloads, loadBalancers, manifestsDir };
   } catch (err) {

@@ -44,6 +44,8 @@ export interface LoadInput {
    * next phase changes the load): a comparison measures its window between the two of `active`.
    */
   onPhaseEdge?: (phase: PhaseName, edge: 'start' | 'end', at: Date) => Promise<void>;
+  /** Where each phase's timing is pushed as it ends (so a caller keeps them when a phase throws). */
+  timings?: PhaseTiming[];
 }
 
 /**
@@ -52,7 +54,7 @@ export interface LoadInput {
  * it is made), and a countdown for people. A phase of 0 s still makes its changes, at once.
  */
 export async function runLoadPhases(input: LoadInput): Promise<PhaseTiming[]> {
-  const timings: PhaseTiming[] = [];
+  const timings: PhaseTiming[] = input.timings ?? [];
   const state = { workload: [] as KubeObject[], step: 0 };
   const clock = { lastTick: 0 };
   for (const name of PHASES) {

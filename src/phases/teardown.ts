@@ -5,7 +5,13 @@ import type { Tofu } from '../adapters/tofu.ts';
 import { isDependencyViolation } from '../adapters/tofu.ts';
 import { BenchError, InfrastructureError, InterruptedError, TeardownError } from '../errors.ts';
 import type { EventBus } from '../run/events.ts';
-import type { Journal, JournalRecord, ResourceRef } from '../run/journal.ts';
+import {
+  readJournal,
+  type DeletionEvidence,
+  type Journal,
+  type JournalRecord,
+  type ResourceRef,
+} from '../run/journal.ts';
 import type { TargetName } from '../suite/schema.ts';
 import { beginPhase } from './record.ts';
 
@@ -61,6 +67,8 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
   const phase = beginPhase(journal, events, PHASE, `tearing down run ${runId}`);
   // Namespaces to see gone before the end, on clusters that outlive the run.
   const terminating: KubeRef[] = [];
+  // Ids of recorded objects journaled as gone (each is journaled once).
+  const gone = new Set<string>();
   const result: TeardownResult = {
     deletedKubeObjects: [],
     loadBalancersWaitedMs: 0,
@@ -97,6 +105,7 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
           pollMs: Math.min(input.pollMs, 2000),
           signal: input.signal,
         });
+        recordGone(journal, gone, input.recorded, lbs.map(describeRef), 'deleted');
       }
       const namespaces = dedupe([
         ...recordedRefs(input.recorded, ['Namespace']),
@@ -126,11 +135,11 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
           name: String(r.name),
         });
         result.deletedKubeObjects.push(r.id);
-        journal.append({ type: 'resource-deleted', resource: r });
+        recordGone(journal, gone, [r], [r.id], 'deleted');
       }
+      // What was deleted is recorded as gone only once that is seen: below, when the namespaces
+      // are gone (a cluster that outlives the run), or when the cluster itself is (aws).
       if (input.target !== 'aws') terminating.push(...namespaces);
-      for (const ref of [...lbs, ...namespaces])
-        journal.append({ type: 'resource-deleted', resource: kubeResource(ref) });
     } else if (input.target !== 'kube') {
       events.emit(
         'warn',
@@ -141,12 +150,29 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
     }
 
     // 2. ELBv2: as soon as AWS says the cluster's and run's load balancers are gone, go on.
+    if (!input.aws && input.target !== 'kube') {
+      // Without the cluster's region nothing can be asked: one empty answer from another region
+      // would let tofu destroy the network under a live NLB.
+      throw new TeardownError(
+        'E_TEARDOWN_REGION',
+        `cannot wait for the load balancers of run ${runId}: the region of its cluster ${input.clusterName} is not known (neither the module's region output nor the suite's target names one)`,
+        {
+          fix: `give the suite's target a region (targets.${input.target}.region) and run \`bench cleanup ${runId}\`; until then check ELBv2 for load balancers tagged bench.dev/run-id=${runId}`,
+        },
+      );
+    }
     if (input.aws) {
       const filter = { runId, clusterName: input.clusterName };
-      journal.append({ type: 'action', phase: PHASE, action: 'wait-load-balancers-gone', data: filter });
+      const { region } = input.aws;
+      journal.append({
+        type: 'action',
+        phase: PHASE,
+        action: 'wait-load-balancers-gone',
+        data: { ...filter, region },
+      });
       emit(
         'teardown.elb.wait',
-        `waiting until ELBv2 shows no load balancer of cluster ${input.clusterName} or run ${runId}`,
+        `waiting until ELBv2 in ${region} shows no load balancer of cluster ${input.clusterName} or run ${runId}`,
       );
       const waited = await input.aws.waitForLoadBalancersGone(filter, {
         deadlineMs: input.deadlineMs,
@@ -190,6 +216,7 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
         signal: input.signal,
       });
       emit('teardown.kube.namespaces.gone', `namespaces ${terminating.map((n) => n.name).join(', ')} are gone`);
+      recordNamespacesGone(journal, gone, input.recorded, terminating);
     }
 
     // 4. tofu destroy, retried while AWS still reports a dependency (ENIs linger after an NLB).
@@ -249,6 +276,19 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
         );
       }
     }
+    // The cluster of an aws run is gone with its state, and the check above found nothing tagged
+    // with the run id (its EKS cluster included): so is every object that lived in it, whether
+    // or not its namespace was seen going.
+    if (input.target === 'aws' && input.aws) {
+      const left = recordedKubeObjects(readJournal(journal.path).records);
+      recordGone(
+        journal,
+        gone,
+        left,
+        left.map((r) => r.id),
+        'cluster-destroyed',
+      );
+    }
     phase.done('nothing of the run is left');
     return result;
   } catch (err) {
@@ -265,6 +305,48 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
       cause: err,
     });
   }
+}
+
+/** Journals the recorded objects with these ids as gone, each once. */
+function recordGone(
+  journal: Journal,
+  gone: Set<string>,
+  recorded: ResourceRef[],
+  ids: string[],
+  evidence: DeletionEvidence,
+): void {
+  const wanted = new Set(ids);
+  for (const r of recorded) {
+    if (!wanted.has(r.id) || gone.has(r.id)) continue;
+    gone.add(r.id);
+    journal.append({ type: 'resource-deleted', resource: r, evidence });
+  }
+}
+
+/**
+ * The namespaces were seen gone: so are they and every recorded object that lived in them
+ * (Kubernetes removes a namespace only after everything in it).
+ */
+function recordNamespacesGone(journal: Journal, gone: Set<string>, recorded: ResourceRef[], seen: KubeRef[]): void {
+  const names = new Set(seen.filter((n) => n.kind === 'Namespace').map((n) => n.name));
+  const isNamespace = (r: ResourceRef) =>
+    r.objectKind === 'Namespace' && r.namespace === undefined && names.has(String(r.name));
+  const inNamespace = (r: ResourceRef) => typeof r.namespace === 'string' && names.has(r.namespace);
+  const kube = recorded.filter((r) => r.kind === 'kube-object');
+  recordGone(
+    journal,
+    gone,
+    kube,
+    kube.filter(isNamespace).map((r) => r.id),
+    'deleted',
+  );
+  recordGone(
+    journal,
+    gone,
+    kube,
+    kube.filter(inNamespace).map((r) => r.id),
+    'namespace-gone',
+  );
 }
 
 function recordedRefs(recorded: ResourceRef[], kinds: KubeRef['kind'][]): KubeRef[] {

@@ -51,7 +51,7 @@ export async function verify(input: VerifyInput): Promise<VerifyResult> {
         await kube.waitForRollout(w, {
           deadlineMs: input.deadlineMs,
           signal: input.signal,
-          onPending: () => failIfUnschedulable(input, w, key(w)),
+          onPending: () => failIfStuck(input, w, key(w)),
         });
         events.emit('info', PHASE, 'verify.rollout', `${key(w)} rolled out`);
       }),
@@ -104,10 +104,35 @@ export async function verify(input: VerifyInput): Promise<VerifyResult> {
   }
 }
 
-async function failIfUnschedulable(input: VerifyInput, w: WorkloadRef, key: string): Promise<void> {
+/**
+ * Waiting reasons a kubelet gives that no wait can cure: the image reference does not parse, or
+ * the pod asks never to pull an image the node does not have. Verify fails on them at once, with
+ * the kubelet's reason, as it would only at its deadline otherwise.
+ */
+export const PERMANENT_WAITING_REASONS: readonly string[] = ['InvalidImageName', 'ErrImageNeverPull'];
+
+async function failIfStuck(input: VerifyInput, w: WorkloadRef, key: string): Promise<void> {
   const selector = input.selectors.get(key);
   if (!selector) return;
   const pods = await input.kube.listPods(w.namespace, selector);
+  const refused = pods.flatMap((p) =>
+    (p.waiting ?? []).filter((c) => PERMANENT_WAITING_REASONS.includes(c.reason)).map((c) => ({ pod: p, ...c })),
+  );
+  const first = refused[0];
+  if (first) {
+    const pods = [...new Set(refused.map((r) => r.pod.name))];
+    throw new InfrastructureError(
+      first.reason === 'InvalidImageName' ? 'E_INVALID_IMAGE' : 'E_IMAGE_NOT_PRESENT',
+      `${key}: ${pods.length} pod(s) cannot start: container ${first.container} of ${first.pod.name}: ${first.reason}${first.message ? ` (${first.message})` : ''}`,
+      {
+        fix:
+          first.reason === 'InvalidImageName'
+            ? "the kubelet refuses the container's image reference: fix the image in the suite, or give a valid one with --image NAME=REF"
+            : 'the image is not on the node and imagePullPolicy is Never: push it to the node, or set imagePullPolicy to IfNotPresent',
+        data: { workload: key, reason: first.reason, pods },
+      },
+    );
+  }
   const grace = input.unschedulableGraceMs ?? UNSCHEDULABLE_GRACE_MS;
   const stuck = pods.filter(
     (p) => p.unschedulable && p.unschedulableSince && Date.now() - Date.parse(p.unschedulableSince) > grace,
@@ -144,7 +169,9 @@ async function explainPending(input: VerifyInput): Promise<string> {
 
 /** "name@node (phase)" for each pod, for messages. */
 function describePods(pods: PodState[]): string {
-  return pods.map((p) => `${p.name}@${p.node ?? 'unscheduled'} (${p.phase})`).join(', ');
+  // The kubelet's waiting reasons (ImagePullBackOff, CrashLoopBackOff, ...) say why a pod is not ready.
+  const why = (p: PodState) => (p.waiting ?? []).map((w) => `, ${w.container}: ${w.reason}`).join('');
+  return pods.map((p) => `${p.name}@${p.node ?? 'unscheduled'} (${p.phase}${why(p)})`).join(', ');
 }
 
 /** Evaluates the suite's placement assertions on the pods as they are. */

@@ -35,11 +35,23 @@ export type JournalRecord = RecordBase &
     /** Written before an outside action, so a crash mid-action is still known. */
     | { type: 'action'; phase: string; action: string; data?: Record<string, unknown> }
     | { type: 'resource-created'; resource: ResourceRef }
-    | { type: 'resource-deleted'; resource: ResourceRef }
+    | {
+        type: 'resource-deleted';
+        resource: ResourceRef;
+        /**
+         * How the tool knows it is gone: `deleted` (the API accepted its deletion or said it was
+         * already gone), `namespace-gone` (its namespace was seen gone), `cluster-destroyed` (its
+         * cluster no longer exists), `absent` (asked again later, e.g. by `bench cleanup`).
+         */
+        evidence?: DeletionEvidence;
+      }
     | { type: 'error'; phase: string; code: string; message: string }
     | { type: 'note'; phase: string; message: string; data?: Record<string, unknown> }
     | { type: 'run-end'; status: 'succeeded' | 'failed' | 'interrupted'; exitCode: number }
   );
+
+/** How a deletion was confirmed (see the `resource-deleted` record). */
+export type DeletionEvidence = 'deleted' | 'namespace-gone' | 'cluster-destroyed' | 'absent';
 
 /** A record as passed in: the time is stamped by the journal. */
 export type JournalEntry = JournalRecord extends infer R ? (R extends RecordBase ? Omit<R, 't'> : never) : never;

@@ -122,7 +122,21 @@ describe('metrics, gates and reports of thyme-bench run on the local cloud', () 
     const records = readJournal(join(runsDir, runId, JOURNAL_FILE)).records;
     assert.ok(records.some((x) => x.type === 'phase-end' && x.phase === 'teardown' && x.ok));
     const end = records.at(-1);
-    assert.ok(end?.type === 'run-end' && end.exitCode === 4);
+    assert.ok(end?.type === 'run-end' && end.exitCode === 4 && end.status === 'failed');
+    // The first report, written before teardown, already said failed; the final one knows the end.
+    const written = records.find((x) => x.type === 'note' && x.message === 'report written');
+    const teardownStart = records.find((x) => x.type === 'phase-start' && x.phase === 'teardown');
+    assert.ok(written && teardownStart && Date.parse(written.t) <= Date.parse(teardownStart.t));
+    assert.equal(written.type === 'note' && written.data?.status, 'failed');
+    assert.equal(report.run.status, 'failed');
+    assert.equal(report.run.endedAt, end.t);
+    assert.match(md, /\|\s*status\s*\|\s*failed\s*\|/);
+    const listed = JSON.parse(runCli('bench', ['list', '--json'], { env }).stdout) as {
+      runs: { runId: string; status: string; aliveResources: unknown[] }[];
+    };
+    const run = listed.runs.find((x) => x.runId === runId);
+    assert.equal(run?.status, 'failed');
+    assert.deepEqual(run?.aliveResources, []);
   });
 
   it('Prometheus stopped during collect: journal and raw data kept, the report says what is missing, exit 3; `bench report` completes once it is back', async () => {

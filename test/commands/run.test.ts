@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { createAwsResources } from '../../src/adapters/aws-resources.ts';
+import type { ListResult } from '../../src/engine/list.ts';
+import type { RunReport } from '../../src/report/model.ts';
 import { readJournal, type JournalRecord } from '../../src/run/journal.ts';
 import { JOURNAL_FILE } from '../../src/run/run-dir.ts';
 import { sandboxBin } from '../harness/paths.ts';
@@ -118,6 +120,34 @@ describe('thyme-bench run on the local cloud', () => {
     assert.match(r.stdout, /ramp\s+20s\s+\S+\s+\S+\s+4 → 8 → 12 → 16 → 20/);
     assert.equal(records.at(-1)?.type, 'run-end');
     await assertNothingLeft(runId);
+    // `bench list` says so: teardown recorded every object gone (those in its namespaces too).
+    const listed = JSON.parse(runCli('bench', ['list', '--json'], { env }).stdout) as ListResult;
+    const run = listed.runs.find((x) => x.runId === runId);
+    assert.equal(run?.status, 'succeeded');
+    assert.deepEqual(run?.aliveResources, []);
+    assert.ok(
+      records.some(
+        (x) =>
+          x.type === 'resource-deleted' && x.resource.objectKind === 'Deployment' && x.evidence === 'namespace-gone',
+      ),
+    );
+    // The final report knows how the run ended.
+    const summary = JSON.parse(readFileSync(join(runsDir, runId, 'summary.json'), 'utf8')) as RunReport;
+    assert.equal(summary.run.status, 'succeeded');
+    assert.equal(summary.run.endedAt, records.at(-1)?.t);
+    // What was measured, said where it is read: simulated on the local cloud; gates and headlines.
+    assert.equal(summary.simulation.simulated, true);
+    assert.ok(summary.metrics.every((m) => m.simulated));
+    assert.match(r.stdout, /^SIMULATED: Run on the local cloud/m);
+    assert.match(r.stdout, /^Gates: PASS, 2 of 2 held$/m);
+    assert.match(r.stdout, /^throughput\s+mean\s+[\d,.]+ logs\/s\s+simulated$/m);
+    // Every pod's image as the API server held it after verify: kwok nodes report no imageID.
+    const thyme = summary.workloads?.find((w) => w.kind === 'DaemonSet' && w.name === 'thyme');
+    assert.ok(
+      thyme && thyme.images.length > 0 && thyme.images.every((i) => i.imageID === null && i.pods.length > 0),
+      JSON.stringify(summary.workloads),
+    );
+    assert.match(summary.imagesNote ?? '', /kwok/);
     // No secret in what the run wrote or printed: the Grafana password exists only in the cluster.
     const written = readdirSync(join(runsDir, runId, 'manifests'));
     assert.ok(written.length > 0);
@@ -128,7 +158,7 @@ describe('thyme-bench run on the local cloud', () => {
     // 20 generators that each need 3 CPUs cannot share one 8-CPU node.
     const suite = copySuite('thyme', (y) => y);
     const gen = join(suite, 'base', 'log-generator.yaml');
-    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { writeFileSync } = await import('node:fs');
     writeFileSync(
       gen,
       readFileSync(gen, 'utf8')
@@ -153,7 +183,7 @@ describe('thyme-bench run on the local cloud', () => {
     await assertNothingLeft(runId);
   });
 
-  it('one Ctrl-C during the active phase tears down and exits 130', async () => {
+  it('one Ctrl-C during the active phase collects what ran, writes the report marked interrupted, tears down and exits 130', async () => {
     const child = spawn(
       process.execPath,
       [
@@ -193,6 +223,8 @@ describe('thyme-bench run on the local cloud', () => {
       180_000,
       250,
     );
+    // Some seconds of the active phase, scraped every second.
+    await new Promise((r) => setTimeout(r, 8000));
     child.kill('SIGINT');
     const code = await exited;
     assert.equal(code, 130, stderr.slice(-2000));
@@ -203,7 +235,29 @@ describe('thyme-bench run on the local cloud', () => {
     const end = records.at(-1);
     assert.ok(end?.type === 'run-end' && end.status === 'interrupted' && end.exitCode === 130);
     assert.ok(records.some((x) => x.type === 'phase-end' && x.phase === 'teardown' && x.ok));
+    // Collected and reported before teardown, with the phases that ran.
+    const at = (pred: (x: JournalRecord) => boolean) => Date.parse(records.find(pred)?.t ?? 'none');
+    assert.ok(
+      at((x) => x.type === 'phase-end' && x.phase === 'report') <=
+        at((x) => x.type === 'phase-start' && x.phase === 'teardown'),
+      'the report is written before teardown',
+    );
+    const written = records.find((x) => x.type === 'note' && x.message === 'report written');
+    assert.equal(written?.type === 'note' && written.data?.status, 'interrupted');
+    const summary = JSON.parse(readFileSync(join(runsDir, runId, 'summary.json'), 'utf8')) as RunReport;
+    assert.equal(summary.run.status, 'interrupted');
+    assert.equal(summary.run.endedAt, end.t);
+    assert.deepEqual(
+      summary.phases.map((p) => p.phase),
+      ['ramp', 'active'],
+    );
+    const throughput = summary.metrics.find((m) => m.name === 'throughput');
+    assert.ok((throughput?.phases.active?.series[0]?.samples ?? 0) >= 4, JSON.stringify(throughput?.phases));
+    assert.doesNotMatch(throughput?.query ?? '', /\$\{/);
+    assert.match(readFileSync(join(runsDir, runId, 'report.md'), 'utf8'), /\|\s*status\s*\|\s*interrupted\s*\|/);
     await assertNothingLeft(runId);
+    const listed = JSON.parse(runCli('bench', ['list', '--json'], { env }).stdout) as ListResult;
+    assert.deepEqual(listed.runs.find((x) => x.runId === runId)?.aliveResources, []);
   });
 
   it('koorde-bench run deploys both variants side by side, raises the workload rate in steps, and removes both NLBs', async () => {

@@ -14,8 +14,11 @@ import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk
 import { createAwsResources } from '../../src/adapters/aws-resources.ts';
 import { bringUpInfrastructure, prepareRun, tearDownRun } from '../../src/engine/run.ts';
 import { InfrastructureError } from '../../src/errors.ts';
-import { aliveResources, readJournal, type JournalRecord } from '../../src/run/journal.ts';
-import { JOURNAL_FILE } from '../../src/run/run-dir.ts';
+import { cleanupRun } from '../../src/engine/cleanup.ts';
+import { listAllRuns, type ListResult } from '../../src/engine/list.ts';
+import { appliedResource } from '../../src/phases/deploy.ts';
+import { aliveResources, Journal, readJournal, type JournalRecord } from '../../src/run/journal.ts';
+import { createRunDir, JOURNAL_FILE } from '../../src/run/run-dir.ts';
 import { LB_TAGS_ANNOTATION, RUN_ID_LABEL } from '../../src/suite/render.ts';
 import { sandboxBin } from '../harness/paths.ts';
 import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
@@ -176,6 +179,8 @@ describe('provision, connect and load-balancer-safe teardown on the local cloud'
     assert.match(dry.stdout, /elbv2-load-balancer\s+left-behind\s+eu-central-1\s+thyme-20261121-000000-dead/);
     assert.doesNotMatch(dry.stdout, /somebody-elses/);
     assert.match(dry.stdout, /Nothing was deleted\. Add --yes/);
+    // Shown once (with the question, which nobody at a terminal answers here), not again after it.
+    assert.equal(dry.stdout.match(/left-behind/g)?.length, 1, dry.stdout);
     assert.deepEqual((await names()).sort(), ['left-behind', 'somebody-elses']);
 
     const yes = runCli(
@@ -188,6 +193,69 @@ describe('provision, connect and load-balancer-safe teardown on the local cloud'
     assert.deepEqual(body.deleted, [`elbv2-load-balancer ${tagged}`]);
     assert.deepEqual(await names(), ['somebody-elses']);
     await aws.elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: untagged }));
+  });
+
+  it('`bench list --verify` asks the cluster about what the journal shows alive; `bench cleanup` clears what is absent', async () => {
+    const runId = 'thyme-20261203-020000-beef';
+    const core = sb.kc.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: 'verify-me', labels: { [RUN_ID_LABEL]: runId } } } });
+    await core.createNamespacedConfigMap({ namespace: 'verify-me', body: { metadata: { name: 'here' } } });
+    // A run that crashed after deploying: a namespace with an object in it, an object that is
+    // already gone (removed by hand), and a cluster-wide one that is gone too.
+    const journal = Journal.open(join(createRunDir(runsDir, runId), JOURNAL_FILE));
+    journal.append({
+      type: 'run-start',
+      runId,
+      suite: 'thyme',
+      target: 'sandbox',
+      pid: 2 ** 22 + 99,
+      host: 'elsewhere',
+      options: { region: 'eu-central-1', clusterName: `thyme-${runId}`, ecrRepositories: [], lbPollMs: POLL_MS },
+    });
+    const objects = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'verify-me' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'here', namespace: 'verify-me' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gone-by-hand', namespace: 'default' } },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'never-there' } },
+    ];
+    for (const o of objects) journal.append({ type: 'resource-created', resource: appliedResource(o) });
+    journal.close();
+
+    const verified = (await listAllRuns({ runsDir, env, verify: true })).runs.find((r) => r.runId === runId);
+    assert.equal(verified?.verified?.problem, undefined, JSON.stringify(verified?.verified));
+    assert.deepEqual(Object.fromEntries((verified?.verified?.resources ?? []).map((r) => [r.id, r.exists])), {
+      'Namespace verify-me': true,
+      'ConfigMap verify-me/here': true,
+      'ConfigMap default/gone-by-hand': false,
+      'ClusterRole never-there': false,
+    });
+    const human = runCli('bench', ['list', '--verify'], { env });
+    assert.equal(human.status, 0, human.stderr);
+    assert.match(human.stdout, new RegExp(`${runId}: 2 of 4 still exist, 2 gone`));
+    assert.match(human.stdout, /exists: kube-object ConfigMap verify-me\/here/);
+    // Without --verify nothing is asked: the journal's word.
+    const offline = (await listAllRuns({ runsDir, env })).runs.find((r) => r.runId === runId);
+    assert.equal(offline?.verified, undefined);
+    assert.equal(offline?.aliveResources.length, 4);
+
+    await cleanupRun({ runId, runsDir, env });
+    await assert.rejects(
+      core.readNamespace({ name: 'verify-me' }),
+      (err: unknown) => (err as { code?: number }).code === 404,
+    );
+    const records = journalOf(runId);
+    assert.deepEqual(aliveResources(records), []);
+    const evidence = Object.fromEntries(
+      records.flatMap((r) => (r.type === 'resource-deleted' ? [[r.resource.id, r.evidence]] : [])),
+    );
+    assert.deepEqual(evidence, {
+      'ClusterRole never-there': 'deleted',
+      'Namespace verify-me': 'deleted',
+      'ConfigMap verify-me/here': 'namespace-gone',
+      'ConfigMap default/gone-by-hand': 'absent',
+    });
+    const listed = JSON.parse(runCli('bench', ['list', '--json'], { env }).stdout) as ListResult;
+    assert.deepEqual(listed.runs.find((r) => r.runId === runId)?.aliveResources, []);
   });
 
   it('a tofu failure halfway through apply destroys what was created and fails with exit code 3', async () => {

@@ -1,4 +1,4 @@
-import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeRegionsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import {
   CreateListenerCommand,
@@ -35,8 +35,6 @@ export interface LocalCloud {
   deleteLoadBalancer(name: string): Promise<void>;
 }
 
-const SCAN_REGIONS = ['eu-central-1', 'us-west-2', 'us-east-1'];
-
 export function createLocalCloud(defaultRegion: string): LocalCloud {
   const clients = new Map<string, { eks: EKSClient; ec2: EC2Client; elb: ElasticLoadBalancingV2Client }>();
   const clientsFor = (region: string) => {
@@ -53,28 +51,51 @@ export function createLocalCloud(defaultRegion: string): LocalCloud {
   };
   // Which region each NLB was made in, so deletion finds it even if the cluster is gone.
   const lbRegion = new Map<string, string>();
+  // Every region moto serves (as EC2 lists them), asked once: a suite may name any of them, and
+  // its cluster, and so its NLBs, live there.
+  let regions: Promise<string[]> | undefined;
+  const allRegions = (): Promise<string[]> => {
+    regions ??= clientsFor(defaultRegion)
+      .ec2.send(new DescribeRegionsCommand({ AllRegions: true }))
+      .then((out) => [
+        ...new Set([defaultRegion, ...(out.Regions ?? []).flatMap((r) => (r.RegionName ? [r.RegionName] : []))]),
+      ])
+      .catch((err: unknown) => {
+        regions = undefined;
+        throw err;
+      });
+    return regions;
+  };
 
   return {
     async findCluster() {
       // The local cloud has one API server; the EKS cluster that infra/sandbox created for the
       // current run (the newest one in moto) is the one it stands for.
       let newest: { name: string; region: string; created: number; subnets: string[]; vpcId: string } | undefined;
-      for (const region of [...new Set([defaultRegion, ...SCAN_REGIONS])]) {
-        const { eks } = clientsFor(region);
-        const names = (await eks.send(new ListClustersCommand({}))).clusters ?? [];
-        for (const name of names) {
-          const c = (await eks.send(new DescribeClusterCommand({ name }))).cluster;
-          if (!c || c.status === 'DELETING') continue;
-          const created = c.createdAt?.getTime() ?? 0;
-          if (!newest || created > newest.created) {
-            newest = {
+      const found = await Promise.all(
+        (await allRegions()).map(async (region) => {
+          const { eks } = clientsFor(region);
+          const names = (await eks.send(new ListClustersCommand({}))).clusters ?? [];
+          return Promise.all(
+            names.map(async (name) => ({
               name,
               region,
-              created,
-              subnets: c.resourcesVpcConfig?.subnetIds ?? [],
-              vpcId: c.resourcesVpcConfig?.vpcId ?? '',
-            };
-          }
+              c: (await eks.send(new DescribeClusterCommand({ name }))).cluster,
+            })),
+          );
+        }),
+      );
+      for (const { name, region, c } of found.flat()) {
+        if (!c || c.status === 'DELETING') continue;
+        const created = c.createdAt?.getTime() ?? 0;
+        if (!newest || created > newest.created) {
+          newest = {
+            name,
+            region,
+            created,
+            subnets: c.resourcesVpcConfig?.subnetIds ?? [],
+            vpcId: c.resourcesVpcConfig?.vpcId ?? '',
+          };
         }
       }
       if (newest && newest.subnets.length > 0) {
@@ -149,7 +170,7 @@ export function createLocalCloud(defaultRegion: string): LocalCloud {
 
     async deleteLoadBalancer(name) {
       const region = lbRegion.get(name);
-      for (const r of region ? [region] : [...new Set([defaultRegion, ...SCAN_REGIONS])]) {
+      for (const r of region ? [region] : await allRegions()) {
         const { elb } = clientsFor(r);
         const lb = await describeLb(elb, name);
         if (!lb?.LoadBalancerArn) continue;

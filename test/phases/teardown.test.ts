@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { AwsResources, CloudResource } from '../../src/adapters/aws-resources.ts';
+import type { KubeCluster, KubeRef } from '../../src/adapters/kube-cluster.ts';
+import { describeRef } from '../../src/adapters/kube-cluster.ts';
+import type { Tofu } from '../../src/adapters/tofu.ts';
+import { appliedResource } from '../../src/phases/deploy.ts';
+import { recordedKubeObjects, teardown } from '../../src/phases/teardown.ts';
+import { EventBus } from '../../src/run/events.ts';
+import { aliveResources, Journal, readJournal, type JournalRecord } from '../../src/run/journal.ts';
+import type { TargetName } from '../../src/suite/schema.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const RUN = 'thyme-20261203-010000-abcd';
+
+/** What deploy journals for a small suite: a namespace with objects in it, and a ClusterRole. */
+const APPLIED = [
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'thyme-benchmark' } },
+  { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'log-generator', namespace: 'thyme-benchmark' } },
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'thyme-config', namespace: 'thyme-benchmark' } },
+  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'grafana', namespace: 'thyme-benchmark' } },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'thyme' } },
+];
+
+/** A cluster in memory: namespaces go when deleted unless told to hang (a stuck finalizer). */
+function fakeCluster(options: { stuckNamespace?: boolean } = {}): KubeCluster & { present: Set<string> } {
+  const present = new Set(APPLIED.map((o) => appliedResource(o).id));
+  return {
+    present,
+    listRunLoadBalancers: async () => [{ kind: 'Service', namespace: 'thyme-benchmark', name: 'grafana' }],
+    listRunNamespaces: async () => [{ kind: 'Namespace', name: 'thyme-benchmark' }],
+    async deleteObject(ref) {
+      if (ref.kind === 'Namespace' && options.stuckNamespace) return;
+      present.delete(describeRef(ref));
+      if (ref.kind === 'Namespace') for (const id of [...present]) if (id.includes(` ${ref.name}/`)) present.delete(id);
+    },
+    async deleteAny(ref) {
+      present.delete(`${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`);
+    },
+    objectExists: async (ref) => present.has(`${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`),
+    async waitForObjectsGone(refs: KubeRef[]) {
+      const left = refs.filter((r) => present.has(describeRef(r)));
+      if (left.length > 0) throw new Error(`still there: ${left.map(describeRef).join(', ')}`);
+    },
+  };
+}
+
+function fakeAws(leftovers: CloudResource[] = []): AwsResources {
+  return {
+    region: 'eu-west-1',
+    listLoadBalancers: async () => [],
+    listTargetGroups: async () => [],
+    waitForLoadBalancersGone: async () => ({ waitedMs: 0, polls: 1 }),
+    deleteLoadBalancer: async () => undefined,
+    deleteTargetGroup: async () => undefined,
+    deleteEcrImages: async () => 0,
+    findOwned: async () => leftovers,
+  };
+}
+
+function fakeTofu(): Tofu {
+  let state = ['aws_eks_cluster.this'];
+  return {
+    init: async () => undefined,
+    plan: async () => ({ changes: 0 }),
+    apply: async () => undefined,
+    output: async () => ({}),
+    destroy: async () => {
+      state = [];
+    },
+    stateResources: async () => state,
+  };
+}
+
+/** A journal as deploy and provision leave it. */
+function deployedJournal(): Journal {
+  const journal = Journal.open(join(tempDir(), 'journal'));
+  journal.append({ type: 'run-start', runId: RUN, suite: 'thyme', target: 'sandbox', pid: 1, host: 'h' });
+  journal.append({ type: 'resource-created', resource: { kind: 'tofu-state', id: '/runs/x/tofu' } });
+  for (const o of APPLIED) journal.append({ type: 'resource-created', resource: appliedResource(o) });
+  return journal;
+}
+
+async function tearDown(target: TargetName, kube: KubeCluster | undefined, aws: AwsResources | null = fakeAws()) {
+  const journal = deployedJournal();
+  const input = {
+    runId: RUN,
+    target,
+    clusterName: 'thyme-abcd',
+    journal,
+    events: new EventBus(),
+    kube,
+    // An existing cluster has no cloud side and no state of the run's.
+    // null: the run's region is not known, so there is no cloud side to ask.
+    aws: target === 'kube' || aws === null ? undefined : aws,
+    tofu: target === 'kube' ? undefined : { tofu: fakeTofu(), variables: {}, workDir: '/runs/x/tofu' },
+    ecrRepositories: [],
+    recorded: recordedKubeObjects(readJournal(journal.path).records),
+    deadlineMs: 1000,
+    pollMs: 10,
+  };
+  const outcome = await teardown(input).then(
+    () => undefined,
+    (err: unknown) => err as Error,
+  );
+  const records = readJournal(journal.path).records;
+  journal.close();
+  return { outcome, records };
+}
+
+const deletions = (records: JournalRecord[]) =>
+  Object.fromEntries(
+    records.flatMap((r) => (r.type === 'resource-deleted' ? [[r.resource.id, r.evidence ?? '(none)']] : [])),
+  );
+
+describe('teardown records what it saw gone', () => {
+  it('on a cluster that outlives the run: every object of a namespace seen gone, so nothing stays alive', async () => {
+    const { outcome, records } = await tearDown('sandbox', fakeCluster());
+    assert.equal(outcome, undefined);
+    assert.deepEqual(aliveResources(records), []);
+    assert.deepEqual(deletions(records), {
+      'ClusterRole thyme': 'deleted',
+      'Namespace thyme-benchmark': 'deleted',
+      'Deployment thyme-benchmark/log-generator': 'namespace-gone',
+      'ConfigMap thyme-benchmark/thyme-config': 'namespace-gone',
+      'Service thyme-benchmark/grafana': 'namespace-gone',
+      '/runs/x/tofu': '(none)',
+    });
+  });
+
+  it('a namespace that never goes keeps itself and its objects alive in the journal', async () => {
+    const { outcome, records } = await tearDown('sandbox', fakeCluster({ stuckNamespace: true }));
+    assert.match(outcome?.message ?? '', /still there: Namespace thyme-benchmark/);
+    assert.deepEqual(
+      aliveResources(records)
+        .map((r) => r.id)
+        .sort(),
+      [
+        '/runs/x/tofu',
+        'ConfigMap thyme-benchmark/thyme-config',
+        'Deployment thyme-benchmark/log-generator',
+        'Namespace thyme-benchmark',
+        'Service thyme-benchmark/grafana',
+      ],
+    );
+  });
+
+  it('on aws: once the state is destroyed and nothing tagged is left, every object went with the cluster', async () => {
+    const { outcome, records } = await tearDown('aws', fakeCluster());
+    assert.equal(outcome, undefined);
+    assert.deepEqual(aliveResources(records), []);
+    assert.equal(deletions(records)['Deployment thyme-benchmark/log-generator'], 'cluster-destroyed');
+  });
+
+  it('on aws: a cluster still tagged with the run id leaves its objects alive', async () => {
+    const cluster: CloudResource = {
+      kind: 'eks-cluster',
+      id: 'thyme-abcd',
+      name: 'thyme-abcd',
+      region: 'eu-central-1',
+      tags: { 'bench.dev/run-id': RUN },
+    };
+    const { outcome, records } = await tearDown('aws', fakeCluster(), fakeAws([cluster]));
+    assert.match(outcome?.message ?? '', /teardown left 1 resource/);
+    assert.ok(aliveResources(records).some((r) => r.id === 'Deployment thyme-benchmark/log-generator'));
+  });
+
+  it('on an existing cluster: the LoadBalancer Service seen gone once, the rest with its namespace, each journaled once', async () => {
+    const { outcome, records } = await tearDown('kube', fakeCluster());
+    assert.equal(outcome, undefined);
+    assert.deepEqual(
+      aliveResources(records).map((r) => r.id),
+      ['/runs/x/tofu'],
+    );
+    assert.equal(deletions(records)['Service thyme-benchmark/grafana'], 'deleted');
+    const ids = records.flatMap((r) => (r.type === 'resource-deleted' ? [r.resource.id] : []));
+    assert.equal(new Set(ids).size, ids.length, ids.join(', '));
+  });
+
+  it('on a cloud target whose region is not known the load-balancer wait fails loudly and nothing is destroyed', async () => {
+    for (const target of ['sandbox', 'aws'] as const) {
+      const { outcome, records } = await tearDown(target, fakeCluster(), null);
+      assert.equal((outcome as { code?: string } | undefined)?.code, 'E_TEARDOWN_REGION', target);
+      assert.match(String(outcome?.message), /region of its cluster thyme-abcd is not known/);
+      // tofu destroy never ran: the state is still alive in the journal.
+      assert.ok(!records.some((r) => r.type === 'action' && r.action === 'tofu-destroy'), target);
+      assert.ok(
+        aliveResources(records).some((r) => r.kind === 'tofu-state'),
+        target,
+      );
+    }
+  });
+
+  it('with the cluster out of reach nothing in it is claimed gone', async () => {
+    const { records } = await tearDown('sandbox', undefined);
+    assert.ok(aliveResources(records).some((r) => r.id === 'Namespace thyme-benchmark'));
+  });
+});

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A long-running process the tool starts and leaves running (a local-cloud part). */
 export interface DaemonSpec {
@@ -90,16 +93,59 @@ export async function isPortFree(port: number, host = '127.0.0.1'): Promise<bool
   });
 }
 
-/** A port on 127.0.0.1 that was free a moment ago. */
+/**
+ * A port on 127.0.0.1 that was free a moment ago and that no other bench process on this machine
+ * was handed in the last ten minutes.
+ *
+ * Why not `listen(0)`: the kernel picks that port from the ephemeral range, the same range it
+ * picks the source port of every outgoing connection from. A local cloud starts its parts one
+ * after another, and the connections of the first (kube-apiserver to etcd, the tests' clients)
+ * can take the port a later part was promised before it binds (CI saw the agent die with
+ * EADDRINUSE). So the port is drawn below the ephemeral range, where the kernel never hands out
+ * source ports, and reserved with a file created exclusively in the temporary directory, so that
+ * test files starting local clouds in parallel do not draw the same one.
+ */
 export async function pickFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
+  const [low, high] = portRangeBelowEphemeral();
+  const dir = join(tmpdir(), 'bench-ports');
+  mkdirSync(dir, { recursive: true });
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + randomInt(high - low + 1);
+    if (!reservePort(dir, port)) continue;
+    if (await isPortFree(port)) return port;
+  }
+  throw new Error(`no free port found in ${low}-${high} after 200 tries`);
+}
+
+const RESERVATION_MS = 10 * 60_000;
+
+function reservePort(dir: string, port: number): boolean {
+  const file = join(dir, String(port));
+  try {
+    closeSync(openSync(file, 'wx'));
+    return true;
+  } catch {
+    // Reserved by someone: reuse it only once the reservation is stale.
+    try {
+      if (Date.now() - statSync(file).mtimeMs < RESERVATION_MS) return false;
+      utimesSync(file, new Date(), new Date());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** The ports below the kernel's ephemeral range (Linux reads it from /proc), at most 20000 of them. */
+function portRangeBelowEphemeral(): [number, number] {
+  let start = 32768;
+  try {
+    const [first] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    const n = Number(first);
+    if (Number.isInteger(n) && n > 12000) start = n;
+  } catch {
+    // not Linux: 32768 is the BSD and Linux default
+  }
+  const high = start - 1;
+  return [Math.max(10000, high - 20000), high];
 }

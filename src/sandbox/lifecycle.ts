@@ -334,7 +334,11 @@ async function waitForReady(
 function lastLines(log: string): string {
   try {
     const lines = readFileSync(log, 'utf8').trimEnd().split('\n');
-    return lines.slice(-3).join(' | ').slice(-600);
+    const tail = lines.slice(-3);
+    // A Node.js part that crashed ends its log with its stack and version; the line that names
+    // the error (EADDRINUSE, a missing file) is further up, so it leads the message.
+    const cause = lines.findLast((l) => /\b(?:[A-Z]\w*Error|E[A-Z]{3,})\b/.test(l) && !tail.includes(l));
+    return [...(cause ? [cause.trim()] : []), ...tail].join(' | ').slice(-600);
   } catch {
     return '(no log)';
   }

@@ -1,5 +1,6 @@
 import { SuiteError, UsageError } from '../errors.ts';
 import { resolveModuleDir } from '../phases/provision.ts';
+import { checkModuleValidation, findCheckTofu } from './module-check.ts';
 import { checkImages } from '../suite/check-images.ts';
 import { kubeSchemaFor } from '../suite/kube-schema.ts';
 import { loadSuite, type LoadedSuite } from '../suite/load.ts';
@@ -22,6 +23,8 @@ export interface RunInputs {
   nodes?: number;
   /** `--var name=value`: OpenTofu variables of the target's module. */
   variables?: Record<string, string>;
+  /** `--prometheus-url`: a Prometheus-compatible endpoint instead of the suite's. */
+  prometheusUrl?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -59,6 +62,7 @@ export async function checkRunInputs(inputs: RunInputs, runId = 'plan'): Promise
       fix: 'give --nodes a whole number of 1 or more',
     });
   }
+  if (inputs.prometheusUrl !== undefined) checkPrometheusUrl(inputs.prometheusUrl);
   const loaded = loadSuite(inputs.suite, inputs.cwd);
   const targetSpec = loaded.suite.targets[inputs.target];
   if (!targetSpec) {
@@ -81,6 +85,16 @@ export async function checkRunInputs(inputs: RunInputs, runId = 'plan'): Promise
     'module' in targetSpec
       ? await checkVariables(inputs.variables ?? {}, resolveModuleDir(loaded, targetSpec.module))
       : checkNoVariables(inputs.variables ?? {}, inputs.target);
+  if ('module' in targetSpec)
+    await checkModuleRules(
+      resolveModuleDir(loaded, targetSpec.module),
+      {
+        ...targetSpec.variables,
+        ...(inputs.nodes === undefined ? {} : { node_count: inputs.nodes }),
+        ...variables,
+      },
+      inputs.env ?? process.env,
+    );
   const warnings = checkImages(objects, new Set(Object.values(inputs.images ?? {})));
   checkQueries(loaded, inputs);
   const version =
@@ -95,6 +109,19 @@ export async function checkRunInputs(inputs: RunInputs, runId = 'plan'): Promise
     );
   }
   return { loaded, durations, objects, variables, warnings, kubernetesSchema: { release: schema.release, exact } };
+}
+
+/**
+ * The suite's and the user's module variables against the module's own validation rules,
+ * evaluated by OpenTofu (see checkModuleValidation); skipped, with the rules left to the run's
+ * `tofu apply`, when no tofu is on this machine yet.
+ */
+async function checkModuleRules(moduleDir: string, given: Record<string, unknown>, env: NodeJS.ProcessEnv) {
+  const binary = findCheckTofu(env);
+  if (!binary) return;
+  const declared = new Set((await readModuleVariables(moduleDir)).map((v) => v.name));
+  const variables = Object.fromEntries(Object.entries(given).filter(([name]) => declared.has(name)));
+  await checkModuleValidation({ moduleDir, variables, binary, env });
 }
 
 async function checkVariables(values: Record<string, string>, moduleDir: string): Promise<Record<string, unknown>> {
@@ -182,4 +209,37 @@ function checkObjectSchemas(
   return [...unchecked].map(
     (gvk) => `${gvk} is a custom resource: its objects are validated by the cluster, against its CRD, when deployed`,
   );
+}
+
+/**
+ * A `--prometheus-url` the run can read from: http or https with a host, and no credentials in it
+ * (the run journal records the endpoint, and no secret is ever written there). Checked before
+ * anything exists, not after a whole run that then has nowhere to read its metrics from.
+ */
+export function checkPrometheusUrl(text: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  const fix = 'give the base URL of a Prometheus-compatible HTTP API, e.g. --prometheus-url http://thanos-query:9090';
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.hostname === '') {
+    throw new UsageError(
+      'E_PROMETHEUS_URL',
+      `--prometheus-url ${text}: not an http(s) URL${url ? ` (its scheme is ${url.protocol.replace(/:$/, '')})` : ''}`,
+      { fix },
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new UsageError(
+      'E_PROMETHEUS_URL',
+      `--prometheus-url: the URL carries credentials (${url.protocol}//***@${url.host}); bench records the endpoint in the run journal and never stores a secret`,
+      { fix: 'give the URL without user and password (e.g. through a local authenticating proxy or a port-forward)' },
+    );
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new UsageError('E_PROMETHEUS_URL', `--prometheus-url ${text}: a base URL has no query or fragment`, { fix });
+  }
+  return url;
 }

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { checkPrometheusUrl } from './inputs.ts';
 import { join, resolve } from 'node:path';
 import type { ClusterConnection } from '../adapters/kube-cluster.ts';
 import { createPrometheusClient, type PrometheusClient } from '../adapters/prometheus.ts';
@@ -159,6 +160,7 @@ export async function reportRun(options: {
   /** Fetch metrics the run could not fetch (default true; `bench run` has just tried). */
   recollect?: boolean;
 }): Promise<RunReportResult> {
+  if (options.prometheusUrl !== undefined) checkPrometheusUrl(options.prometheusUrl);
   const env = options.env ?? process.env;
   const runDir = join(resolveRunsRoot(options.runsDir, env), options.runId);
   if (!isRunId(options.runId) || !existsSync(join(runDir, JOURNAL_FILE))) {

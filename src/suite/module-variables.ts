@@ -108,3 +108,36 @@ function parseJson(text: string): unknown {
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * The module's `variable` blocks alone, as an OpenTofu JSON configuration (`*.tf.json`): types,
+ * defaults, `sensitive`, `nullable` and every `validation` block exactly as declared, and no
+ * resource, provider or backend. `tofu plan` of it evaluates the module's own validation rules
+ * against a run's variables in a fraction of a second, offline, creating nothing — so a value the
+ * module would refuse (`node_count = 0`) is refused before the run directory exists, by OpenTofu
+ * itself rather than by a second implementation of its expression language.
+ */
+export async function variablesOnlyModule(moduleDir: string): Promise<{ variable: Record<string, unknown> }> {
+  const files = existsSync(moduleDir) ? readdirSync(moduleDir).filter((f) => f.endsWith('.tf')) : [];
+  const variable: Record<string, unknown> = {};
+  for (const file of files.sort()) {
+    const parsed = (await parse(file, readFileSync(join(moduleDir, file), 'utf8'))) as {
+      variable?: Record<string, Record<string, unknown>[]>;
+    };
+    for (const [name, blocks] of Object.entries(parsed.variable ?? {})) {
+      const block = blocks[0] ?? {};
+      const out: Record<string, unknown> = {};
+      // In JSON syntax `type` is a string holding the type expression, not a template.
+      if (typeof block.type === 'string') out.type = unwrapExpression(block.type);
+      for (const key of ['default', 'sensitive', 'nullable', 'validation'] as const)
+        if (key in block) out[key] = block[key];
+      variable[name] = out;
+    }
+  }
+  return { variable };
+}
+
+function unwrapExpression(expression: string): string {
+  const m = /^\$\{([\s\S]*)\}$/.exec(expression.trim());
+  return m ? (m[1] as string) : expression;
+}

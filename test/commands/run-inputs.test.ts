@@ -69,6 +69,26 @@ describe('bench run and compare refuse a bad suite or input before anything exis
     ],
     ['a reserved --var', () => ['run', 'thyme', '--var', 'run_id=mine'], /bench sets this variable itself/],
     [
+      "a --var the module's validation rule refuses (evaluated by OpenTofu)",
+      () => ['run', 'thyme', '--var', 'node_count=0'],
+      /the module \S+infra\/aws refuses a variable:\s+node_count = 0: node_count must be a whole number >= 1\./,
+    ],
+    [
+      'a vpc_cidr too small for the subnets the module cuts from it',
+      () => ['run', 'thyme', '--var', 'vpc_cidr=10.0.0.0/24'],
+      /vpc_cidr = "10\.0\.0\.0\/24": vpc_cidr must be an IPv4 CIDR block of \/20 or larger/,
+    ],
+    [
+      'a --prometheus-url that is not a URL',
+      () => ['run', 'thyme', '--prometheus-url', 'not-a-url'],
+      /--prometheus-url not-a-url: not an http\(s\) URL[\s\S]*fix: give the base URL/,
+    ],
+    [
+      'a --prometheus-url with credentials in it (never stored)',
+      () => ['run', 'thyme', '--prometheus-url', 'https://admin:hunter2@prom.example:9090'],
+      /the URL carries credentials \(https:\/\/\*\*\*@prom\.example:9090\)/,
+    ],
+    [
       'compare: a --var of the wrong type',
       () => ['compare', 'koorde', 'chord', 'koorde', '--var', 'node_count=many'],
       /as number; expected a number/,
@@ -80,6 +100,7 @@ describe('bench run and compare refuse a bad suite or input before anything exis
       const r = runCli('bench', [...args(), '--target', 'aws', '--yes', '--runs-dir', runsDir], { env });
       assert.equal(r.status, 2, `${r.stdout}\n${r.stderr}`);
       assert.match(r.stderr, message);
+      assert.doesNotMatch(`${r.stdout}${r.stderr}`, /hunter2/);
       assert.match(r.stderr, /fix: /);
       assert.ok(!existsSync(runsDir) || readdirSync(runsDir).length === 0, 'no run directory');
     });

@@ -255,6 +255,16 @@ export function workloadSelectors(objects: RenderedObject[]): Map<string, Record
   );
 }
 
+/**
+ * A teardown error's fix with the run's whole cleanup command in it: teardown names `bench cleanup
+ * <run-id>` without knowing the runs directory, and a command pasted from the message must work.
+ */
+function withCleanupCommand(fix: string | undefined, runId: string, command: string): string {
+  const short = `bench cleanup ${runId}`;
+  if (fix?.includes(short)) return fix.replaceAll(short, command);
+  return fix ? `${fix}; then run \`${command}\`` : `run \`${command}\``;
+}
+
 /** The command that removes what a kept (or interrupted) run left. */
 export function cleanupCommand(runId: string, runsDir?: string): string {
   return `bench cleanup ${runId}${runsDir ? ` --runs-dir ${runsDir}` : ''}`;
@@ -466,6 +476,19 @@ export async function finishRun<R extends FinishableResult>(
       result.cleanupCommand = cleanupCommand(ctx.runId, runsDir);
     }
   }
+  // A Ctrl-C during collect, report or teardown stops nothing that must finish (teardown runs
+  // whatever happens), but the run was interrupted all the same: exit 130, status interrupted.
+  // It wins over what failed around it (a gate of the partial data, say), which it names; it is
+  // asked only now because a signal during teardown counts too.
+  if (ctx.signal?.aborted && !(failure instanceof InterruptedError)) {
+    const other = failure ? ` (it had also failed: ${(failure as Error).message.split('\n')[0]})` : '';
+    const interrupted = new InterruptedError(`run ${ctx.runId} interrupted; what it measured is kept${other}`, {
+      cause: failure,
+    });
+    failure = interrupted;
+    result.error = { code: interrupted.code, message: interrupted.message };
+    ctx.journal.append({ type: 'error', phase: 'run', code: interrupted.code, message: interrupted.message });
+  }
   const final = teardownError ?? failure;
   const exitCode = final ? toBenchError(final).exitCode : 0;
   result.status = statusForExit(exitCode);
@@ -486,7 +509,7 @@ export async function finishRun<R extends FinishableResult>(
     const e = toBenchError(teardownError);
     const before = failure ? ` (the run had failed before: ${(failure as Error).message.split('\n')[0]})` : '';
     throw new BenchError(e.kind, e.code, `${e.message}${before}`, {
-      fix: e.fix ?? `run \`${result.cleanupCommand}\``,
+      fix: withCleanupCommand(e.fix, ctx.runId, result.cleanupCommand as string),
       data: { ...e.data, result },
     });
   }

@@ -1,3 +1,4 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   closeSync,
   cpSync,
@@ -6,14 +7,16 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { basename, dirname, join, resolve } from 'node:path';
 import { BenchError, InfrastructureError, InterruptedError } from '../errors.ts';
+import { isAlive } from './processes.ts';
 
 /** Live progress of one tofu command, built from its `-json` UI stream. */
 export interface TofuProgress {
@@ -39,6 +42,15 @@ export interface TofuDiagnostic {
   address?: string;
   /** The tofu command that reported it (so a destroy's warning is labelled as teardown's). */
   command?: string;
+}
+
+/** One tofu subprocess just started (see {@link TofuRunOptions.onStart}). */
+export interface TofuStart {
+  /** The tofu command, e.g. `apply`, `state list`. */
+  command: string;
+  pid: number;
+  /** The file tofu writes its stdout (the `-json` UI) to. */
+  stdoutPath: string;
 }
 
 /** Where and how one root module is run. */
@@ -68,6 +80,12 @@ export interface TofuRunOptions {
   backendConfig?: Record<string, string>;
   onProgress?: (p: TofuProgress) => void;
   onDiagnostic?: (d: TofuDiagnostic) => void;
+  /**
+   * Called synchronously right after tofu is spawned (before anything is awaited), so the caller
+   * can journal the pid of a tofu that outlives this process: tofu runs detached, with its output
+   * in `stdoutPath` (removed once the command has finished and its lines are in tofu.log).
+   */
+  onStart?: (p: TofuStart) => void;
   /**
    * Abort = interrupt: exactly one SIGINT is sent to tofu, which gets `interruptGraceMs`
    * (default 60 s) to finish and release its lock before SIGKILL.
@@ -118,7 +136,19 @@ interface RunResult {
   plannedChanges: number;
 }
 
+/** How one tofu subprocess ended. */
+interface Outcome {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  /** Killed after the interrupt's grace period. */
+  forced: boolean;
+  /** Why it could not be started at all (ENOENT, EACCES...). */
+  startError?: string;
+}
+
 const DEFAULT_GRACE_MS = 60_000;
+/** How often the stdout file is read while tofu runs (lines arrive at most this late). */
+const TAIL_POLL_MS = 50;
 const TICK_MS = 1000;
 const DEPENDENCY_VIOLATION = /DependencyViolation/;
 const STATE_LOCK = /Error acquiring the state lock/i;
@@ -137,6 +167,11 @@ export const BACKEND_FILE = 'bench_backend.tf.json';
  * generated `backend "local" { path = "<workDir>/terraform.tfstate" }` beside it: the local
  * backend's own setting instead of the deprecated `-state` flag, without writing into the module.
  * The copy also means a later `bench cleanup` destroys with the configuration that was applied.
+ *
+ * Each tofu runs detached (its own session, stdin closed, stdout and stderr to files in the work
+ * dir, not waited for by the event loop), so a bench that is killed leaves it to finish or to stop
+ * cleanly and write its state; `onStart` gives the caller its pid to journal, and
+ * {@link isTofuAlive} / {@link stateLockHolder} tell later whether it still runs.
  */
 export function createTofu(options: TofuRunOptions): Tofu {
   const moduleDir = resolve(options.moduleDir);
@@ -220,61 +255,82 @@ export function createTofu(options: TofuRunOptions): Tofu {
     let interruptedAt: number | undefined;
     let ticker: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
-    let outcome;
+    let outcome: Outcome;
+    // tofu's stdout and stderr go to files of the work dir, never to pipes of ours: a killed bench
+    // must not take tofu (and its provisioners) down with it by a broken pipe halfway through an
+    // apply. bench follows the stdout file while tofu runs.
+    const seq = `${Date.now()}-${process.pid}`;
+    const slug = name.replace(/\s+/g, '-');
+    const stdoutPath = join(workDir, `${slug}.${seq}.stdout`);
+    const stderrPath = join(workDir, `${slug}.${seq}.stderr`);
+    const outFd = openSync(stdoutPath, 'a', 0o600);
+    const errFd = openSync(stderrPath, 'a', 0o600);
+    const readOut = openSync(stdoutPath, 'r');
+    const readErr = openSync(stderrPath, 'r');
     try {
-      const subprocess = execa(options.binary, [`-chdir=${runDir}`, ...args], {
-        env,
-        extendEnv: false,
-        stdin: 'ignore',
-        buffer: { stdout: false, stderr: true },
-        reject: false,
-        // Its own process group: a Ctrl-C in the terminal goes to the foreground group only, so tofu
-        // hears of it from us alone (once) instead of twice, which would make it exit at once and
-        // leave the state unsaved and the lock held.
-        detached: true,
-        // execa must not signal tofu on its own: no exit hook (it would send a second signal), and
-        // its force-kill timer only starts after our one SIGINT.
-        cleanup: false,
-        killSignal: 'SIGINT',
-        forceKillAfterDelay: graceMs,
-      });
+      const spawned = spawnDetached(options.binary, [`-chdir=${runDir}`, ...args], env, outFd, errFd);
+      // The child has its own copies now.
+      closeSync(outFd);
+      closeSync(errFd);
+      if (!logStdout) {
+        // `output -json` holds sensitive values: no file of them outlives this read.
+        rmSync(stdoutPath, { force: true });
+        rmSync(stderrPath, { force: true });
+      }
+      const { child } = spawned;
+      if (child.pid !== undefined) {
+        const pid = child.pid;
+        call(() => options.onStart?.({ command: name, pid, stdoutPath }));
+      }
 
-      const child = subprocess.nodeChildProcess;
+      let forceTimer: NodeJS.Timeout | undefined;
+      let forced = false;
       onAbort = () => {
-        if (interruptedAt !== undefined || child.exitCode !== null || child.signalCode !== null) return;
+        if (interruptedAt !== undefined || spawned.exited) return;
         interruptedAt = Date.now();
         logLine(JSON.stringify({ '@bench': 'interrupt', command: name, signal: 'SIGINT', graceMs }));
         // To tofu's pid only: tofu stops its providers and provisioners itself.
-        subprocess.kill('SIGINT');
+        signalChild(child, 'SIGINT');
+        forceTimer = setTimeout(() => {
+          if (spawned.exited) return;
+          forced = true;
+          signalChild(child, 'SIGKILL');
+        }, graceMs);
       };
       options.signal?.addEventListener('abort', onAbort, { once: true });
       ticker = tracker && options.onProgress ? setInterval(emit, TICK_MS) : undefined;
       ticker?.unref();
       emit();
 
-      try {
-        for await (const line of subprocess.iterable({ from: 'stdout' })) {
-          const message = parseUiLine(line);
-          if (message === undefined) {
-            result.stdout.push(line);
-            if (logStdout) logLine(JSON.stringify({ '@bench': 'stdout', command: name, line }));
-            continue;
-          }
-          if (logStdout) logLine(line);
-          if (message.type === 'diagnostic' && message.diagnostic) {
-            const diagnostic = { ...toDiagnostic(message.diagnostic), command: name };
-            result.diagnostics.push(diagnostic);
-            call(() => options.onDiagnostic?.(diagnostic));
-          }
-          if (message.type === 'planned_change' && message.change?.action !== 'noop') result.plannedChanges += 1;
-          if (tracker?.update(message)) emit();
+      const onLine = (line: string) => {
+        const message = parseUiLine(line);
+        if (message === undefined) {
+          result.stdout.push(line);
+          if (logStdout) logLine(JSON.stringify({ '@bench': 'stdout', command: name, line }));
+          return;
         }
-      } catch {
-        // The iterable fails when tofu could not be started at all; the result below says why.
+        if (logStdout) logLine(line);
+        if (message.type === 'diagnostic' && message.diagnostic) {
+          const diagnostic = { ...toDiagnostic(message.diagnostic), command: name };
+          result.diagnostics.push(diagnostic);
+          call(() => options.onDiagnostic?.(diagnostic));
+        }
+        if (message.type === 'planned_change' && message.change?.action !== 'noop') result.plannedChanges += 1;
+        if (tracker?.update(message)) emit();
+      };
+      const tail = new FileTail(readOut, onLine);
+      // Read what arrives until tofu exits, then the rest.
+      while (!spawned.exited) {
+        tail.read();
+        await Promise.race([spawned.done, sleep(TAIL_POLL_MS)]);
       }
-      outcome = await subprocess;
-      result.exitCode = outcome.exitCode;
-      result.stderr = typeof outcome.stderr === 'string' ? outcome.stderr : '';
+      tail.read();
+      tail.flush();
+      if (forceTimer) clearTimeout(forceTimer);
+      const exit = await spawned.done;
+      outcome = { ...exit, forced };
+      result.exitCode = exit.exitCode;
+      result.stderr = readAll(readErr);
       for (const line of result.stderr.split('\n').filter((l) => l.trim() !== '')) {
         logLine(JSON.stringify({ '@bench': 'stderr', command: name, line }));
       }
@@ -282,34 +338,39 @@ export function createTofu(options: TofuRunOptions): Tofu {
         JSON.stringify({
           '@bench': 'exit',
           command: name,
-          exitCode: outcome.exitCode ?? null,
-          signal: outcome.signal ?? null,
-          forced: outcome.isForcefullyTerminated,
+          exitCode: exit.exitCode ?? null,
+          signal: exit.signal ?? null,
+          forced,
           seconds: (Date.now() - started) / 1000,
         }),
       );
+      // Everything they held is in tofu.log now; they matter only when bench dies mid-command.
+      rmSync(stdoutPath, { force: true });
+      rmSync(stderrPath, { force: true });
     } finally {
       if (ticker) clearInterval(ticker);
       if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+      closeSync(readOut);
+      closeSync(readErr);
       closeSync(log);
     }
     emit();
 
-    if (outcome.code === 'ENOENT' || outcome.code === 'EACCES') {
+    if (outcome.startError === 'ENOENT' || outcome.startError === 'EACCES') {
       throw new InfrastructureError('E_TOFU_MISSING', `${tool} is not installed or not runnable: ${options.binary}`, {
         fix: 'install OpenTofu (https://opentofu.org/docs/intro/install/) or run `bash test/harness/install.sh tofu`, or set BENCH_TOFU_BIN to its path',
-        data: { binary: options.binary, reason: outcome.code },
+        data: { binary: options.binary, reason: outcome.startError },
       });
     }
     if (interruptedAt !== undefined) {
       throw interrupted(name, {
         started: true,
         exitCode: outcome.exitCode,
-        forced: outcome.isForcefullyTerminated,
+        forced: outcome.forced,
         seconds: Math.round((Date.now() - interruptedAt) / 100) / 10,
       });
     }
-    if (outcome.failed) throw commandError(name, result, outcome.signal);
+    if (outcome.exitCode !== 0) throw commandError(name, result, outcome.signal);
     if (callbackError !== undefined) throw callbackError;
     return result;
   };
@@ -414,6 +475,182 @@ export function createTofu(options: TofuRunOptions): Tofu {
       }
     },
   };
+}
+
+/** A tofu child started detached: its own session, no pipe to us, not holding our event loop. */
+interface Spawned {
+  child: ChildProcess;
+  /** True once it has exited (or failed to start). */
+  readonly exited: boolean;
+  done: Promise<Omit<Outcome, 'forced'>>;
+}
+
+function spawnDetached(
+  binary: string,
+  args: string[],
+  env: Record<string, string>,
+  outFd: number,
+  errFd: number,
+): Spawned {
+  let exited = false;
+  // Its own process group and session: a Ctrl-C in the terminal goes to the foreground group
+  // only, so tofu hears of it from us alone (once) instead of twice, which would make it exit at
+  // once and leave the state unsaved and the lock held; and bench's death is not tofu's.
+  const child = spawn(binary, args, { env, detached: true, stdio: ['ignore', outFd, errFd] });
+  const done = new Promise<Omit<Outcome, 'forced'>>((resolveDone) => {
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      // Only a failure to start ends it here; once running, 'exit' does.
+      if (child.pid !== undefined) return;
+      exited = true;
+      resolveDone({ exitCode: undefined, signal: undefined, startError: err.code ?? err.message });
+    });
+    child.once('exit', (code, signal) => {
+      exited = true;
+      resolveDone({ exitCode: code ?? undefined, signal: signal ?? undefined });
+    });
+  });
+  // bench may exit (or die) while tofu runs; the polling loop keeps us alive while we wait.
+  child.unref();
+  return {
+    child,
+    get exited() {
+      return exited;
+    },
+    done,
+  };
+}
+
+function signalChild(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // already gone
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Follows a file that grows: new bytes as they arrive, cut into lines. */
+class FileTail {
+  readonly #fd: number;
+  readonly #onLine: (line: string) => void;
+  #position = 0;
+  #partial = '';
+  readonly #buffer = Buffer.alloc(64 * 1024);
+
+  constructor(fd: number, onLine: (line: string) => void) {
+    this.#fd = fd;
+    this.#onLine = onLine;
+  }
+
+  /** Reads everything written so far and hands on each complete line. */
+  read(): void {
+    for (;;) {
+      const n = readSync(this.#fd, this.#buffer, 0, this.#buffer.length, this.#position);
+      if (n === 0) return;
+      this.#position += n;
+      // A UTF-8 character cut at the buffer's end: StringDecoder would be exact, but lines are
+      // only split on '\n' (never inside a multi-byte character), so keep the bytes until then.
+      this.#partial += this.#buffer.subarray(0, n).toString('latin1');
+      const lines = this.#partial.split('\n');
+      this.#partial = lines.pop() ?? '';
+      for (const line of lines) this.#onLine(Buffer.from(line, 'latin1').toString('utf8'));
+    }
+  }
+
+  /** The last line, when it had no newline. */
+  flush(): void {
+    if (this.#partial !== '') this.#onLine(Buffer.from(this.#partial, 'latin1').toString('utf8'));
+    this.#partial = '';
+  }
+}
+
+function readAll(fd: number): string {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.alloc(64 * 1024);
+  let position = 0;
+  for (;;) {
+    const n = readSync(fd, buffer, 0, buffer.length, position);
+    if (n === 0) break;
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+    position += n;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Whether a recorded tofu pid is still that tofu: the process is alive (not a zombie) and its
+ * command line is the recorded binary's (pids get reused), and, when given, runs in the recorded
+ * work dir (`-chdir=<workDir>/module`).
+ */
+export function isTofuAlive(pid: number, binary: string, workDir?: string): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return false;
+  const argv = commandLine(pid);
+  if (argv === undefined) return false;
+  // A script (e.g. a wrapper) runs as `<interpreter> <script> ...`: any argument may be it.
+  const wanted = binary.includes('/') ? resolve(binary) : binary;
+  const isBinary = (a: string) =>
+    a === binary || (binary.includes('/') ? resolve(a) === wanted : basename(a) === binary);
+  if (!argv.some(isBinary)) return false;
+  return workDir === undefined || argv.includes(`-chdir=${join(resolve(workDir), MODULE_COPY)}`);
+}
+
+/** A process's arguments: /proc on Linux, `ps` elsewhere; undefined when it cannot be read. */
+function commandLine(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((a) => a !== '');
+  } catch {
+    if (process.platform === 'linux') return undefined;
+    const ps = spawnSync('ps', ['-p', String(pid), '-o', 'args='], { encoding: 'utf8' });
+    return ps.status === 0 && ps.stdout.trim() !== '' ? ps.stdout.trim().split(/\s+/) : undefined;
+  }
+}
+
+/** The state file and lock info of a work dir's local backend (see createTofu). */
+export function tofuStatePaths(workDir: string): { state: string; lockInfo: string } {
+  const state = join(resolve(workDir), 'terraform.tfstate');
+  // The local backend writes `.<state file name>.lock.info` next to the state.
+  return { state, lockInfo: join(dirname(state), `.${basename(state)}.lock.info`) };
+}
+
+/**
+ * The pid holding the local backend's lock on a work dir's state, if any. tofu locks the state
+ * file itself with a POSIX (fcntl) lock and writes `.terraform.tfstate.lock.info` beside it; the
+ * info file outlives a killed tofu, the fcntl lock does not, so the kernel's lock table
+ * (/proc/locks) is what says whether a live process holds it. Undefined when nobody does, or
+ * where /proc/locks does not exist.
+ */
+export function stateLockHolder(workDir: string): number | undefined {
+  const { state } = tofuStatePaths(workDir);
+  let inode: number;
+  let dev: number;
+  let locks: string;
+  try {
+    const st = statSync(state);
+    inode = st.ino;
+    dev = st.dev;
+    locks = readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return undefined;
+  }
+  // glibc's encoding of dev_t: major in bits 8-19 (and 32-43), minor in 0-7 and 20-31.
+  const major = ((dev >> 8) & 0xfff) | (Math.floor(dev / 2 ** 32) & ~0xfff);
+  const minor = (dev & 0xff) | ((dev >> 12) & ~0xff);
+  for (const line of locks.split('\n')) {
+    // "1: POSIX  ADVISORY  WRITE 12345 08:01:1234567 0 EOF" ("->" marks a waiter).
+    const m = /^\d+:\s+(?:->\s+)?(POSIX|OFDLCK|FLOCK)\s+\S+\s+\S+\s+(-?\d+)\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/.exec(
+      line,
+    );
+    if (!m || line.includes('->')) continue;
+    if (Number(m[5]) !== inode || parseInt(m[3]!, 16) !== major || parseInt(m[4]!, 16) !== minor) continue;
+    const pid = Number(m[2]);
+    if (pid > 0 && isAlive(pid)) return pid;
+  }
+  return undefined;
 }
 
 /** Classifies an error as the transient kind teardown retries (AWS DependencyViolation). */

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createTofu, type Tofu, type TofuProgress } from '../adapters/tofu.ts';
 import { BenchError, InfrastructureError, UsageError } from '../errors.ts';
@@ -164,8 +165,19 @@ export interface Provisioned {
   tofu: Tofu;
 }
 
-/** Builds the OpenTofu adapter of a run (also used by cleanup, from the journal). */
-export function runTofu(plan: TofuPlan, env: NodeJS.ProcessEnv, events: EventBus, signal?: AbortSignal): Tofu {
+/**
+ * Builds the OpenTofu adapter of a run (also used by cleanup, from the journal). With a journal,
+ * each tofu subprocess is recorded as it starts (a `note` "tofu apply started" with its pid, command,
+ * binary, host and output file): tofu runs detached and may outlive a killed bench, and
+ * `bench cleanup` and `bench list` look for it there.
+ */
+export function runTofu(
+  plan: TofuPlan,
+  env: NodeJS.ProcessEnv,
+  events: EventBus,
+  signal?: AbortSignal,
+  journal?: Journal,
+): Tofu {
   let last = '';
   // destroy belongs to teardown; init, plan and apply to provisioning.
   const phaseOf = (command: TofuProgress['command']) => (command === 'destroy' ? 'teardown' : PHASE);
@@ -175,6 +187,22 @@ export function runTofu(plan: TofuPlan, env: NodeJS.ProcessEnv, events: EventBus
     binary: plan.binary,
     env,
     signal,
+    onStart: journal
+      ? (p) =>
+          journal.append({
+            type: 'note',
+            phase: p.command === 'destroy' ? 'teardown' : PHASE,
+            message: `tofu ${p.command} started`,
+            data: {
+              tofuPid: p.pid,
+              command: p.command,
+              binary: plan.binary,
+              workDir: plan.workDir,
+              host: hostname(),
+              stdout: p.stdoutPath,
+            },
+          })
+      : undefined,
     onProgress: (p: TofuProgress) => {
       // A new resource or count is news for the log; a provisioner's chatter only for the live view.
       const key = `${p.command} ${p.done}/${p.total} ${p.current}`;
@@ -222,7 +250,7 @@ export async function provision(input: ProvisionInput): Promise<Provisioned> {
       variables: shown,
     },
   });
-  const tofu = runTofu(tofuPlan, input.setup.env, events, input.signal);
+  const tofu = runTofu(tofuPlan, input.setup.env, events, input.signal, journal);
   try {
     journal.append({ type: 'action', phase: PHASE, action: 'tofu-init', data: { module: tofuPlan.moduleDir } });
     await tofu.init();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
+import { isTofuAlive } from '../adapters/tofu.ts';
 import { UsageError } from '../errors.ts';
 import { aliveResources, readJournal, type JournalRecord, type ResourceRef } from './journal.ts';
 
@@ -113,6 +114,60 @@ export interface RunSummary {
   aliveResources: ResourceRef[];
   /** Journal lines that could not be read (a record cut by a crash). */
   skippedLines: number;
+  /**
+   * The run's last recorded tofu subprocess, when it is still running: tofu runs detached and
+   * finishes (or stops cleanly) after a killed bench, so a crashed run may still be creating.
+   */
+  tofu?: { pid: number; command: string; alive: true };
+  /** A word for people on what the status does not say, e.g. "tofu apply still running (pid 123)". */
+  note?: string;
+}
+
+/** A tofu subprocess the journal recorded as it started (see runTofu in src/phases/provision.ts). */
+export interface RecordedTofu {
+  pid: number;
+  command: string;
+  binary: string;
+  workDir: string | undefined;
+  host: string | undefined;
+  stdout: string | undefined;
+  /** When it started (the record's time). */
+  t: string;
+}
+
+/** Every tofu subprocess the journal recorded, oldest first (unreadable records are skipped). */
+export function recordedTofus(records: readonly JournalRecord[]): RecordedTofu[] {
+  const found: RecordedTofu[] = [];
+  for (const r of records) {
+    if (r.type !== 'note' || !r.data) continue;
+    const { tofuPid, command, binary, workDir, host, stdout } = r.data;
+    if (typeof tofuPid !== 'number' || typeof binary !== 'string') continue;
+    found.push({
+      pid: tofuPid,
+      command: typeof command === 'string' ? command : 'unknown',
+      binary,
+      workDir: typeof workDir === 'string' ? workDir : undefined,
+      host: typeof host === 'string' ? host : undefined,
+      stdout: typeof stdout === 'string' ? stdout : undefined,
+      t: r.t,
+    });
+  }
+  return found;
+}
+
+/**
+ * The recorded tofu subprocesses of a run that are still running on this host (pid alive and
+ * still that tofu: pids get reused). Normally at most one; the last one is the one that matters.
+ */
+export function liveTofus(
+  records: readonly JournalRecord[],
+  isLive: (t: RecordedTofu) => boolean = defaultTofuLive,
+): RecordedTofu[] {
+  return recordedTofus(records).filter((t) => (t.host === undefined || t.host === hostname()) && isLive(t));
+}
+
+function defaultTofuLive(t: RecordedTofu): boolean {
+  return isTofuAlive(t.pid, t.binary, t.workDir);
 }
 
 /** Summarises one run directory from its journal; undefined when it has no journal. */
@@ -120,6 +175,7 @@ export function summarizeRun(
   dir: string,
   runId: string,
   isAlive: (pid: number) => boolean = pidAlive,
+  isTofuLive: (t: RecordedTofu) => boolean = defaultTofuLive,
 ): RunSummary | undefined {
   const path = join(dir, JOURNAL_FILE);
   if (!existsSync(path)) return undefined;
@@ -133,6 +189,12 @@ export function summarizeRun(
   const last = records.at(-1);
   const durationSeconds =
     start && last ? Math.max(0, (Date.parse((end ?? last).t) - Date.parse(start.t)) / 1000) : undefined;
+  // A tofu of the run still at work: after a crash of bench, it goes on creating (or destroying).
+  const tofu = liveTofus(records, isTofuLive).at(-1);
+  let note: string | undefined;
+  if (tofu && status !== 'running') {
+    note = `tofu ${tofu.command} still running (pid ${tofu.pid}); \`bench cleanup ${runId}\` waits for it`;
+  }
   return {
     runId,
     dir,
@@ -143,6 +205,8 @@ export function summarizeRun(
     durationSeconds,
     aliveResources: aliveResources(records),
     skippedLines,
+    ...(tofu ? { tofu: { pid: tofu.pid, command: tofu.command, alive: true as const } } : {}),
+    ...(note ? { note } : {}),
   };
 }
 

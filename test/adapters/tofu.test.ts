@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -19,7 +22,19 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { isAlive } from '../../src/adapters/processes.ts';
-import { createTofu, isDependencyViolation, type TofuDiagnostic, type TofuProgress } from '../../src/adapters/tofu.ts';
+import {
+  createTofu,
+  isDependencyViolation,
+  isTofuAlive,
+  stateLockHolder,
+  type TofuDiagnostic,
+  type TofuProgress,
+  type TofuStart,
+} from '../../src/adapters/tofu.ts';
+import { waitForRunTofu, type TofuWait } from '../../src/phases/wait-for-tofu.ts';
+import { readJournal, type JournalRecord } from '../../src/run/journal.ts';
+import { liveTofus, recordedTofus, summarizeRun } from '../../src/run/run-dir.ts';
+import { formatRunList } from '../../src/ui/format.ts';
 import { InfrastructureError, InterruptedError } from '../../src/errors.ts';
 import { startMoto, type Moto } from '../harness/moto.ts';
 import { sandboxBin, sandboxBinDir } from '../harness/paths.ts';
@@ -43,8 +58,8 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs: number
 }
 
 /** What tofu wrote into the test's fixture directory: nothing but the module itself. */
-function assertUntouched(moduleDir: string): void {
-  assert.deepEqual(readdirSync(moduleDir), ['main.tf'], `tofu wrote into ${moduleDir}`);
+function assertUntouched(moduleDir: string, files = ['main.tf']): void {
+  assert.deepEqual(readdirSync(moduleDir).sort(), files, `tofu wrote into ${moduleDir}`);
 }
 
 describe('tofu adapter on fixture modules', { timeout: 90_000 }, () => {
@@ -485,5 +500,200 @@ describe('isDependencyViolation', () => {
     assert.equal(isDependencyViolation(Object.assign(new Error('x'), { name: 'DependencyViolation' })), true);
     assert.equal(isDependencyViolation(new Error('boom')), false);
     assert.equal(isDependencyViolation(undefined), false);
+  });
+});
+
+describe('tofu runs detached from bench, its output in a file', { timeout: 90_000 }, () => {
+  const detached = join(FIXTURES, '..', 'tofu-detached');
+
+  it('streams progress from the output file and reports the real pid at start', async () => {
+    const work = tempDir('bench-tofu-stream-');
+    const done = join(work, 'done');
+    const starts: TofuStart[] = [];
+    const progress: TofuProgress[] = [];
+    const tofu = createTofu({
+      moduleDir: detached,
+      workDir: work,
+      binary: TOFU,
+      onStart: (s) => {
+        // Synchronous, right after the spawn: the process is there to be looked at.
+        assert.ok(isTofuAlive(s.pid, TOFU, work), `pid ${s.pid} is the tofu of ${work}`);
+        starts.push(s);
+      },
+      onProgress: (p) => progress.push(p),
+    });
+    await tofu.init();
+    const applying = tofu.apply({ done_file: done, sleep_seconds: 3 });
+    // Progress arrives while tofu runs (from the file), not only once it has finished.
+    await waitFor(
+      'the resource to be in progress',
+      () => progress.at(-1)?.current === 'terraform_data.slow_write',
+      20_000,
+    );
+    assert.equal(existsSync(done), false, 'still sleeping');
+    const apply = starts.find((s) => s.command === 'apply');
+    assert.ok(apply);
+    assert.equal(readFileSync(`/proc/${apply.pid}/cmdline`, 'utf8').split('\0')[0], TOFU);
+    assert.ok(existsSync(apply.stdoutPath), 'tofu writes its stdout to a file of the work dir');
+    assert.match(readFileSync(apply.stdoutPath, 'utf8'), /"type":"apply_start"/);
+    // Its own session: no pipe to us, no shared process group.
+    const stat = readFileSync(`/proc/${apply.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    assert.equal(Number(fields[2]), apply.pid, 'tofu leads its own process group');
+    for (const fd of ['1', '2']) {
+      const target = readlinkSync(`/proc/${apply.pid}/fd/${fd}`);
+      assert.match(
+        target,
+        new RegExp(`^${work}/apply\\.`),
+        `fd ${fd} is a file of the work dir, not a pipe: ${target}`,
+      );
+    }
+    assert.equal(stateLockHolder(work), apply.pid, 'the state lock is held by the running tofu');
+    await applying;
+    assert.equal(isTofuAlive(apply.pid, TOFU), false);
+    assert.equal(stateLockHolder(work), undefined);
+    assert.deepEqual(
+      starts.map((s) => s.command),
+      ['init', 'apply'],
+    );
+    const last = progress.at(-1);
+    assert.deepEqual([last?.done, last?.total], [1, 1]);
+    // The output files are gone once their lines are in tofu.log.
+    assert.equal(existsSync(apply.stdoutPath), false);
+    assert.match(readFileSync(join(work, 'tofu.log'), 'utf8'), /sleeping 3/);
+    assert.deepEqual(await tofu.stateResources(), ['terraform_data.slow_write']);
+  });
+
+  it('keeps no file of `output -json`, whose values may be sensitive', async () => {
+    const work = tempDir('bench-tofu-output-file-');
+    const tofu = createTofu({ moduleDir: join(FIXTURES, 'halfway'), workDir: work, binary: TOFU });
+    await tofu.init();
+    await tofu.apply({ fail: false });
+    assert.equal((await tofu.output()).token?.value, 'fixture-token-not-a-secret');
+    // The state holds output values by nature (tofu's own file); nothing of ours may.
+    const ours = (readdirSync(work) as string[]).filter(
+      (f) => !/^terraform\.tfstate(\.backup)?$/.test(f) && statSync(join(work, f)).isFile(),
+    );
+    assert.ok(ours.includes('tofu.log'));
+    assert.deepEqual(
+      ours.filter((f) => /\.(stdout|stderr)$/.test(f)),
+      [],
+      'no output file is left behind',
+    );
+    for (const f of ours)
+      assert.doesNotMatch(readFileSync(join(work, f), 'utf8'), /fixture-token-not-a-secret/, `${f} holds the secret`);
+  });
+
+  it('finishes an apply when the process that started it is SIGKILLed mid-apply; the wait sees it', async () => {
+    const work = tempDir('bench-tofu-orphan-');
+    const runDir = join(work, 'run');
+    mkdirSync(runDir);
+    const journalPath = join(runDir, 'journal');
+    const done = join(work, 'done');
+    const parent = spawn(process.execPath, [join(detached, 'apply.ts'), join(work, 'tofu'), journalPath, TOFU, done], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    parent.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    parent.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((r) => parent.once('exit', (_code, signal) => r(signal)));
+    await waitFor(
+      'the apply to be under way',
+      () => /tofu apply \d\/1 terraform_data\.slow_write/.test(output),
+      30_000,
+    );
+    const records = () => readJournal(journalPath).records;
+    const apply = recordedTofus(records()).find((t) => t.command === 'apply');
+    assert.ok(apply, `the journal records the apply's pid: ${JSON.stringify(records())}`);
+    assert.equal(apply.host, hostname());
+    parent.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+    assert.doesNotMatch(output, /applied/);
+
+    // Well past the ~0.3 s a broken pipe took: tofu is still there, and bench list would say so.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(isTofuAlive(apply.pid, TOFU, join(work, 'tofu')), 'tofu outlived its parent');
+    assert.equal(existsSync(done), false, 'the provisioner is still sleeping');
+    assert.deepEqual(
+      liveTofus(records()).map((t) => t.pid),
+      [apply.pid],
+    );
+    // bench list: the run crashed, and its tofu is still at work.
+    const summary = summarizeRun(runDir, 'r-orphan');
+    assert.equal(summary?.status, 'crashed');
+    assert.deepEqual(summary?.tofu, { pid: apply.pid, command: 'apply', alive: true });
+    const listed = formatRunList({ runsDir: work, runs: [summary!], verified: false });
+    assert.match(listed, /crashed, tofu apply running/);
+    assert.match(
+      listed,
+      new RegExp(`r-orphan: tofu apply still running \\(pid ${apply.pid}\\); \`bench cleanup r-orphan\` waits for it`),
+    );
+    const waits: TofuWait[] = [];
+    const waited = await waitForRunTofu(records(), join(work, 'tofu'), {
+      pollMs: 100,
+      deadlineMs: 60_000,
+      onWait: (w) => waits.push(w),
+    });
+    assert.deepEqual(waited.waitedFor, { pid: apply.pid, command: 'apply' });
+    assert.ok(waits.length > 0 && waits[0]?.tofu?.pid === apply.pid);
+    assert.equal(isTofuAlive(apply.pid, TOFU), false);
+    assert.equal(readFileSync(done, 'utf8').trim(), 'done', 'the provisioner finished');
+    const state = JSON.parse(readFileSync(join(work, 'tofu', 'terraform.tfstate'), 'utf8')) as {
+      resources: { type: string; name: string }[];
+    };
+    assert.deepEqual(
+      state.resources.map((r) => `${r.type}.${r.name}`),
+      ['terraform_data.slow_write'],
+      'the state holds what the orphaned apply created',
+    );
+    assert.equal(stateLockHolder(join(work, 'tofu')), undefined, 'the lock was released');
+    assert.equal(summarizeRun(runDir, 'r-orphan')?.tofu, undefined, 'once it has finished, list says nothing of it');
+    // What tofu printed after its parent died is in its output file.
+    assert.match(readFileSync(apply.stdout as string, 'utf8'), /"type":"apply_complete"/);
+    assertUntouched(detached, ['apply.ts', 'main.tf']);
+  });
+});
+
+describe('waitForRunTofu', () => {
+  const records = (pid: number): JournalRecord[] => [
+    {
+      t: '2026-01-01T00:00:00.000Z',
+      type: 'note',
+      phase: 'provision',
+      message: 'tofu apply started',
+      data: { tofuPid: pid, command: 'apply', binary: '/x/tofu', workDir: '/w', host: hostname(), stdout: '/w/o' },
+    },
+  ];
+
+  it('returns at once when no recorded tofu runs and nobody holds the lock', async () => {
+    const result = await waitForRunTofu(records(1), '/w', { isTofuLive: () => false, lockHolder: () => undefined });
+    assert.deepEqual(result.waitedFor, undefined);
+  });
+
+  it('waits for a live tofu, then for a live lock holder', async () => {
+    let polls = 0;
+    const result = await waitForRunTofu(records(42), '/w', {
+      pollMs: 1,
+      isTofuLive: (t) => t.pid === 42 && polls < 3,
+      lockHolder: () => (polls++ < 5 ? 77 : undefined),
+    });
+    assert.deepEqual(result.waitedFor, { pid: 42, command: 'apply' });
+    assert.equal(polls, 6);
+  });
+
+  it('fails at the deadline naming the pid and the fix, and stops on abort', async () => {
+    const err = await failure(
+      waitForRunTofu(records(42), '/w', { pollMs: 5, deadlineMs: 30, isTofuLive: () => true }),
+      InfrastructureError,
+    );
+    assert.equal(err.code, 'E_TOFU_STILL_RUNNING');
+    assert.match(err.message, /tofu apply \(pid 42\) is still running/);
+    assert.match(err.fix ?? '', /kill -INT 42/);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    await failure(
+      waitForRunTofu(records(42), '/w', { pollMs: 1000, signal: controller.signal, isTofuLive: () => true }),
+      InterruptedError,
+    );
   });
 });

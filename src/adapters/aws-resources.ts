@@ -1,7 +1,8 @@
 /**
- * The AWS side of teardown and cleanup (DESIGN.md, Teardown order): which load balancers, target
- * groups, ECR repositories and EKS clusters belong to a run or a cluster, waiting until AWS says
- * the load balancers are gone, and deleting what cleanup is allowed to delete.
+ * The AWS side of teardown and cleanup (DESIGN.md, Teardown order): which load balancers and
+ * target groups belong to a run or a cluster, waiting until AWS says they and their network
+ * interfaces are gone, the load-balancer controllers' leftover security groups, everything tagged
+ * with a run id in every service the modules create (aws-owned.ts), and deleting it.
  *
  * The SDK clients are imported inside the functions that use them, so loading this module (e.g.
  * for `bench --help`) loads no AWS SDK. Every call's failure other than "not found" becomes an
@@ -9,25 +10,32 @@
  * credential.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type * as EcrSdk from '@aws-sdk/client-ecr';
-import type * as EksSdk from '@aws-sdk/client-eks';
-import type * as ElbSdk from '@aws-sdk/client-elastic-load-balancing-v2';
 import { BenchError, InfrastructureError, InterruptedError } from '../errors.ts';
 import { OWNER_TAG } from '../suite/render.ts';
 import { awsClientConfig } from './aws.ts';
+import { callAws, chunk, isNotFoundBenchError, skipNotFound } from './aws-calls.ts';
+import {
+  clusterVpc,
+  deleteOwned,
+  findOwnedResources,
+  listControllerSecurityGroups,
+  listLoadBalancerInterfaces,
+  type CloudResource,
+  type DeleteOwnedOptions,
+  type DeleteOwnedResult,
+  type NetworkInterfaceFilter,
+  type OwnedContext,
+  type RegionClients,
+} from './aws-owned.ts';
 
-/** The kinds of cloud resource teardown and cleanup look at. */
-export type OwnedKind = 'elbv2-load-balancer' | 'elbv2-target-group' | 'ecr-repository' | 'eks-cluster';
-
-/** A cloud resource and its tags, as teardown / cleanup see it. */
-export interface CloudResource {
-  kind: OwnedKind;
-  /** ARN for ELBv2 resources; the name for ECR repositories and EKS clusters. */
-  id: string;
-  name: string;
-  region: string;
-  tags: Record<string, string>;
-}
+export type {
+  CloudResource,
+  DeleteOwnedOptions,
+  DeleteOwnedResult,
+  NetworkInterfaceFilter,
+  OwnedKind,
+} from './aws-owned.ts';
+export { DELETION_ORDER, GLOBAL_REGION, sortForDeletion } from './aws-owned.ts';
 
 /** Which resources belong to a run or a cluster. At least one of the two is set. */
 export interface OwnershipFilter {
@@ -72,14 +80,43 @@ export interface AwsResources {
   deleteEcrImages(repositoryName: string, signal?: AbortSignal): Promise<number>;
   /**
    * Everything carrying the tool's ownership tag (bench.dev/run-id; with runId: that value; without:
-   * any value) across ELBv2 load balancers and target groups, ECR repositories and EKS clusters.
+   * any value) in every service the modules create: EC2 VPCs, subnets, route tables, internet and
+   * NAT gateways (not `deleted` ones), Elastic IPs, security groups, network interfaces; IAM roles
+   * (region `global`); KMS keys (not pending deletion); EKS clusters and node groups; ECR
+   * repositories; ELBv2 load balancers and target groups. Sorted in deletion order.
    */
-  findOwned(runId: string | undefined): Promise<CloudResource[]>;
+  findOwned(
+    runId: string | undefined,
+    options?: { signal?: AbortSignal; includeGlobal?: boolean },
+  ): Promise<CloudResource[]>;
+  /**
+   * Deletes what the OpenTofu state lost, in dependency order (see aws-owned.ts); each resource's
+   * failure is reported and the others still tried. Rejects only on abort (InterruptedError).
+   */
+  deleteOwned(resources: CloudResource[], options?: DeleteOwnedOptions): Promise<DeleteOwnedResult>;
+  /**
+   * Polls (first poll at once) until no network interface of the named load balancers
+   * (`ELB net/<name>/*`, `ELB app/<name>/*`) and none of any load balancer in the VPC (the
+   * cluster's, when clusterName is given and vpcId is not) remains: AWS keeps them for minutes after
+   * the load balancer and nobody may delete them, and they block the subnets' and VPC's deletion.
+   * `goneAt` is the time of the poll that first saw none. E_ENI_WAIT_DEADLINE at the deadline.
+   */
+  waitForNetworkInterfacesGone(
+    filter: NetworkInterfaceFilter & { clusterName?: string },
+    options: WaitOptions,
+  ): Promise<{ waitedMs: number; polls: number; goneAt: Date; seen: string[]; vpcId: string | undefined }>;
+  /**
+   * Security groups the load-balancer controllers made for the cluster (AWS Load Balancer
+   * Controller: elbv2.k8s.aws/cluster=<cluster> with service.k8s.aws/resource or
+   * ingress.k8s.aws/resource; in-tree: k8s-elb-* tagged kubernetes.io/cluster/<cluster>); never
+   * EKS's cluster group nor a module's.
+   */
+  listControllerSecurityGroups(clusterName: string, signal?: AbortSignal): Promise<CloudResource[]>;
 }
 
 /** One AWS request as a test recorder sees it (never credentials: only the command's input). */
 export interface AwsRequestRecord {
-  service: 'elbv2' | 'ecr' | 'eks';
+  service: 'elbv2' | 'ecr' | 'eks' | 'ec2' | 'iam' | 'kms' | 'tagging';
   command: string;
   region: string;
   input: Record<string, unknown>;
@@ -95,28 +132,6 @@ export interface AwsResourcesTestOptions {
 /** AWS limits the tool must respect when it batches. */
 const DESCRIBE_TAGS_MAX_ARNS = 20;
 const BATCH_DELETE_IMAGE_MAX_IDS = 100;
-/** How many per-resource tag look-ups (ECR, EKS) run at once. */
-const TAG_LOOKUP_CONCURRENCY = 8;
-
-const NOT_FOUND = new Set([
-  'LoadBalancerNotFoundException',
-  'LoadBalancerNotFound',
-  'TargetGroupNotFoundException',
-  'TargetGroupNotFound',
-  'ListenerNotFoundException',
-  'ListenerNotFound',
-  'RepositoryNotFoundException',
-  'ResourceNotFoundException',
-]);
-
-interface RegionClients {
-  elb: ElbSdk.ElasticLoadBalancingV2Client;
-  ecr: EcrSdk.ECRClient;
-  eks: EksSdk.EKSClient;
-  elbSdk: typeof ElbSdk;
-  ecrSdk: typeof EcrSdk;
-  eksSdk: typeof EksSdk;
-}
 
 /** Built for one region from an environment (AWS_ENDPOINT_URL and static keys via awsClientConfig). */
 export function createAwsResources(
@@ -204,58 +219,7 @@ export function createAwsResources(
     return tags;
   }
 
-  async function listRepositories(signal?: AbortSignal): Promise<CloudResource[]> {
-    const { ecr, ecrSdk } = await clientsFor(region);
-    const repos: { name: string; arn: string }[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await callAws({ call: 'ecr:DescribeRepositories', region, signal }, () =>
-        ecr.send(new ecrSdk.DescribeRepositoriesCommand({ nextToken, maxResults: 1000 }), { abortSignal: signal }),
-      );
-      for (const r of page.repositories ?? [])
-        if (r.repositoryName && r.repositoryArn) repos.push({ name: r.repositoryName, arn: r.repositoryArn });
-      nextToken = page.nextToken;
-    } while (nextToken);
-    const tagged = await mapConcurrent(repos, TAG_LOOKUP_CONCURRENCY, async (repo) => {
-      const tags = await callAws(
-        { call: 'ecr:ListTagsForResource', region, signal },
-        async () => {
-          const out = await ecr.send(new ecrSdk.ListTagsForResourceCommand({ resourceArn: repo.arn }), {
-            abortSignal: signal,
-          });
-          return Object.fromEntries((out.tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-        },
-        () => undefined,
-      );
-      return tags && ({ kind: 'ecr-repository', id: repo.name, name: repo.name, region, tags } as const);
-    });
-    return tagged.filter((r) => r !== undefined);
-  }
-
-  async function listClusters(signal?: AbortSignal): Promise<CloudResource[]> {
-    const { eks, eksSdk } = await clientsFor(region);
-    const names: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await callAws({ call: 'eks:ListClusters', region, signal }, () =>
-        eks.send(new eksSdk.ListClustersCommand({ nextToken, maxResults: 100 }), { abortSignal: signal }),
-      );
-      names.push(...(page.clusters ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    const described = await mapConcurrent(names, TAG_LOOKUP_CONCURRENCY, (name) =>
-      callAws(
-        { call: 'eks:DescribeCluster', region, signal },
-        async () => {
-          const out = await eks.send(new eksSdk.DescribeClusterCommand({ name }), { abortSignal: signal });
-          return { kind: 'eks-cluster', id: name, name, region, tags: { ...out.cluster?.tags } } as const;
-        },
-        // Deleted between the listing and the look-up.
-        () => undefined,
-      ),
-    );
-    return described.filter((r) => r !== undefined);
-  }
+  const ctx: OwnedContext = { region, clients: clientsFor };
 
   return {
     region,
@@ -404,40 +368,97 @@ export function createAwsResources(
       return deleted.size;
     },
 
-    async findOwned(runId) {
-      const match = (tags: Record<string, string>) =>
-        runId === undefined ? Object.hasOwn(tags, OWNER_TAG) : tags[OWNER_TAG] === runId;
-      const [lbs, tgs, repos, clusters] = await Promise.all([
-        listElbv2('elbv2-load-balancer', match),
-        listElbv2('elbv2-target-group', match),
-        listRepositories(),
-        listClusters(),
-      ]);
-      return [...lbs, ...tgs, ...repos.filter((r) => match(r.tags)), ...clusters.filter((c) => match(c.tags))];
+    findOwned(runId, options = {}) {
+      return findOwnedResources(ctx, runId, { signal: options.signal, global: options.includeGlobal ?? true });
+    },
+
+    deleteOwned(resources, options = {}) {
+      return deleteOwned(ctx, resources, options);
+    },
+
+    async waitForNetworkInterfacesGone(filter, options) {
+      const pollMs = options.pollMs ?? 5000;
+      const { deadlineMs, signal } = options;
+      const started = performance.now();
+      const deadline = AbortSignal.timeout(Math.max(0, deadlineMs));
+      const pollSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
+      let remaining: CloudResource[] | undefined;
+      const seen = new Set<string>();
+      let polls = 0;
+      const interrupted = () =>
+        new InterruptedError("interrupted while waiting for the load balancers' network interfaces to go", {
+          data: { remaining: remaining?.map(describeResource) },
+        });
+      const pastDeadline = () => eniWaitDeadlineError(region, deadlineMs, remaining);
+      const wrap = async <T>(run: () => Promise<T>): Promise<T> => {
+        try {
+          return await run();
+        } catch (err) {
+          if (signal?.aborted) throw interrupted();
+          if (deadline.aborted) throw pastDeadline();
+          throw err;
+        }
+      };
+      if (signal?.aborted) throw interrupted();
+      // The cluster's VPC, asked once: the load balancers' interfaces that outlive them are there.
+      const vpcId =
+        filter.vpcId ??
+        (filter.clusterName ? await wrap(() => clusterVpc(ctx, filter.clusterName as string, pollSignal)) : undefined);
+      for (;;) {
+        if (signal?.aborted) throw interrupted();
+        remaining = await wrap(() =>
+          listLoadBalancerInterfaces(ctx, { loadBalancerNames: filter.loadBalancerNames, vpcId }, pollSignal),
+        );
+        for (const r of remaining) seen.add(r.id);
+        polls += 1;
+        const waitedMs = performance.now() - started;
+        options.onPoll?.(remaining, waitedMs);
+        if (remaining.length === 0) return { waitedMs, polls, goneAt: new Date(), seen: [...seen], vpcId };
+        const untilDeadline = deadlineMs - waitedMs;
+        try {
+          await sleep(Math.max(0, Math.min(pollMs, untilDeadline)), undefined, { signal });
+        } catch {
+          throw interrupted();
+        }
+        if (pollMs >= untilDeadline) throw pastDeadline();
+      }
+    },
+
+    listControllerSecurityGroups(clusterName, signal) {
+      return listControllerSecurityGroups(ctx, clusterName, signal);
     },
   };
 }
 
-/** findOwned over several regions (cleanup --orphans scans the regions the suites use). */
+/**
+ * findOwned over several regions (cleanup --orphans scans the regions the suites use). IAM roles
+ * are global: asked once (from the first region) and reported with region `global`.
+ */
 export async function findOwnedInRegions(
   regions: string[],
   runId: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<CloudResource[]> {
-  const perRegion = await Promise.all([...new Set(regions)].map((r) => createAwsResources(r, env).findOwned(runId)));
+  const perRegion = await Promise.all(
+    [...new Set(regions)].map((r, i) => createAwsResources(r, env).findOwned(runId, { includeGlobal: i === 0 })),
+  );
   return perRegion.flat();
 }
 
-/** Imports the three SDKs (only now, never at start-up) and makes this region's clients. */
+/** Imports the SDKs (only now, never at start-up) and makes this region's clients. */
 async function loadClients(
   region: string,
   env: NodeJS.ProcessEnv,
   onRequest: AwsResourcesTestOptions['onRequest'],
 ): Promise<RegionClients> {
-  const [elbSdk, ecrSdk, eksSdk] = await Promise.all([
+  const [elbSdk, ecrSdk, eksSdk, ec2Sdk, iamSdk, kmsSdk, taggingSdk] = await Promise.all([
     import('@aws-sdk/client-elastic-load-balancing-v2'),
     import('@aws-sdk/client-ecr'),
     import('@aws-sdk/client-eks'),
+    import('@aws-sdk/client-ec2'),
+    import('@aws-sdk/client-iam'),
+    import('@aws-sdk/client-kms'),
+    import('@aws-sdk/client-resource-groups-tagging-api'),
   ]);
   const config = {
     ...awsClientConfig(env, region),
@@ -447,12 +468,21 @@ async function loadClients(
   const elb = new elbSdk.ElasticLoadBalancingV2Client(config);
   const ecr = new ecrSdk.ECRClient(config);
   const eks = new eksSdk.EKSClient(config);
+  const ec2 = new ec2Sdk.EC2Client(config);
+  // IAM is global; its SDK resolves the one endpoint (or AWS_ENDPOINT_URL) from any region.
+  const iam = new iamSdk.IAMClient(config);
+  const kms = new kmsSdk.KMSClient(config);
+  const tagging = new taggingSdk.ResourceGroupsTaggingAPIClient(config);
   if (onRequest) {
     recordRequests(elb, 'elbv2', region, onRequest);
     recordRequests(ecr, 'ecr', region, onRequest);
     recordRequests(eks, 'eks', region, onRequest);
+    recordRequests(ec2, 'ec2', region, onRequest);
+    recordRequests(iam, 'iam', region, onRequest);
+    recordRequests(kms, 'kms', region, onRequest);
+    recordRequests(tagging, 'tagging', region, onRequest);
   }
-  return { elb, ecr, eks, elbSdk, ecrSdk, eksSdk };
+  return { elb, ecr, eks, ec2, iam, kms, tagging, elbSdk, ecrSdk, eksSdk, ec2Sdk, iamSdk, kmsSdk, taggingSdk };
 }
 
 /** Adds a middleware that reports each command and its input (the credentials never pass here). */
@@ -473,72 +503,6 @@ function recordRequests(
   });
 }
 
-interface AwsCall {
-  /** `service:Action`, as IAM names it (so the fix can name the permission). */
-  call: string;
-  region: string;
-  signal?: AbortSignal | undefined;
-}
-
-/**
- * Runs one SDK call. "Not found" becomes `onNotFound()` when given; an aborted signal becomes an
- * InterruptedError; anything else an InfrastructureError 'E_AWS' naming the call and the region.
- */
-async function callAws<T, F = never>(call: AwsCall, run: () => Promise<T>, onNotFound?: () => F): Promise<T | F> {
-  try {
-    return await run();
-  } catch (err) {
-    if (call.signal?.aborted) throw new InterruptedError(`interrupted during ${call.call} in ${call.region}`);
-    if (onNotFound && isNotFound(err)) return onNotFound();
-    throw awsError(call, err);
-  }
-}
-
-function isNotFound(err: unknown): boolean {
-  const e = err as { name?: unknown; Code?: unknown } | null;
-  return NOT_FOUND.has(String(e?.name)) || NOT_FOUND.has(String(e?.Code));
-}
-
-function isNotFoundBenchError(err: unknown): boolean {
-  return err instanceof BenchError && err.code === 'E_AWS' && err.data?.notFound === true;
-}
-
-function skipNotFound(err: unknown): never[] {
-  if (isNotFoundBenchError(err)) return [];
-  throw err;
-}
-
-/** An AWS failure in our words; the SDK's message names the problem and holds no secret. */
-function awsError(call: AwsCall, err: unknown): InfrastructureError {
-  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } | null;
-  const name = e?.name ?? 'Error';
-  const message = e?.message ?? String(err);
-  const status = e?.$metadata?.httpStatusCode;
-  return new InfrastructureError('E_AWS', `${call.call} in ${call.region} failed: ${name}: ${message}`, {
-    fix: fixFor(name, call),
-    data: {
-      call: call.call,
-      region: call.region,
-      awsError: name,
-      ...(status === undefined ? {} : { httpStatus: status }),
-      ...(isNotFound(err) ? { notFound: true } : {}),
-    },
-    cause: err,
-  });
-}
-
-function fixFor(name: string, call: AwsCall): string {
-  if (/credential|token|signature|UnrecognizedClient|InvalidClientTokenId|ExpiredToken/i.test(name))
-    return 'check the AWS credentials (`bench doctor` shows who they belong to), then run the command again';
-  if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name))
-    return `grant ${call.call} in ${call.region} to the identity \`bench doctor\` shows, then run the command again`;
-  if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(name))
-    return 'AWS is throttling this account; wait a minute and run the command again';
-  if (/ResourceInUse|DependencyViolation/i.test(name))
-    return 'something still uses it (e.g. a listener or load balancer); delete that first, or run `bench cleanup` again in a minute';
-  return `check that ${call.region} is reachable with these credentials (\`bench doctor\`), then run the command again`;
-}
-
 function lbWaitDeadlineError(region: string, deadlineMs: number, remaining: CloudResource[] | undefined) {
   const what = remaining
     ? remaining.map((r) => `${r.kind} ${r.id}`).join(', ')
@@ -550,6 +514,22 @@ function lbWaitDeadlineError(region: string, deadlineMs: number, remaining: Clou
       fix:
         'check that their Kubernetes Services are deleted and the load-balancer controller is running; ' +
         '`bench cleanup --orphans` deletes what is left',
+      data: { region, deadlineMs, remaining: remaining?.map(describeResource) },
+    },
+  );
+}
+
+function eniWaitDeadlineError(region: string, deadlineMs: number, remaining: CloudResource[] | undefined) {
+  const what = remaining
+    ? remaining.map((r) => `${r.id} (${r.name})`).join(', ')
+    : 'unknown (no poll finished before the deadline)';
+  return new InfrastructureError(
+    'E_ENI_WAIT_DEADLINE',
+    `network interfaces of the run's load balancers were still present in ${region} after ${Math.round(deadlineMs / 1000)}s: ${what}`,
+    {
+      fix:
+        'AWS removes them some minutes after their load balancer (nobody can delete them); ' +
+        'run `bench cleanup <run-id>` again in a few minutes',
       data: { region, deadlineMs, remaining: remaining?.map(describeResource) },
     },
   );
@@ -581,24 +561,4 @@ function ownershipMatcher(filter: OwnershipFilter): (tags: Record<string, string
 function regionOfArn(arn: string): string | undefined {
   const region = arn.split(':')[3];
   return region ? region : undefined;
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const batches: T[][] = [];
-  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
-  return batches;
-}
-
-/** Maps with at most `limit` calls in flight, keeping the order of the input. */
-async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -1,4 +1,4 @@
-import type { AwsResources, CloudResource } from '../adapters/aws-resources.ts';
+import type { AwsResources, CloudResource, DeleteOwnedResult } from '../adapters/aws-resources.ts';
 import type { KubeCluster, KubeRef } from '../adapters/kube-cluster.ts';
 import { describeRef } from '../adapters/kube-cluster.ts';
 import type { Tofu } from '../adapters/tofu.ts';
@@ -32,11 +32,15 @@ export interface TeardownInput {
   ecrRepositories: string[];
   /** Kubernetes objects the journal recorded as created (teardown also finds them by label). */
   recorded: ResourceRef[];
-  /** Deadline for the load balancers to go (suite teardown.deadline). */
+  /** Deadline for the load balancers, and then their network interfaces, to go (suite teardown.deadline). */
   deadlineMs: number;
   /** ELBv2 poll interval (5 s on AWS; shorter on the local cloud, where moto answers at once). */
   pollMs: number;
-  /** Attempts of `tofu destroy` while AWS reports DependencyViolation. */
+  /**
+   * Attempts of `tofu destroy` while AWS reports DependencyViolation. A safety net only: teardown
+   * waits for what causes it (load balancers, their interfaces, the controllers' security groups)
+   * first, so a normal run destroys at the first attempt.
+   */
   destroyAttempts?: number;
   destroyRetryDelayMs?: number;
   signal?: AbortSignal;
@@ -46,6 +50,12 @@ export interface TeardownInput {
 export interface TeardownResult {
   deletedKubeObjects: string[];
   loadBalancersWaitedMs: number;
+  /** How long the load balancers' network interfaces outlived them (after the load balancers). */
+  networkInterfacesWaitedMs: number;
+  /** Cloud resources deleted directly (`kind id (region)`): controller security groups, what the state lost. */
+  deletedCloudResources: string[];
+  /** What the OpenTofu state held when `tofu destroy` started (the addresses it destroyed). */
+  destroyedStateResources: string[];
   ecrImagesDeleted: number;
   destroyAttempts: number;
   leftovers: CloudResource[];
@@ -56,8 +66,10 @@ const PHASE = 'teardown';
 /**
  * Tears a run down in the order that never strands a load balancer (DESIGN.md): LoadBalancer
  * Services and Ingresses, then the run's namespaces; ELBv2 polled until the cluster's and run's
- * load balancers and target groups are gone; ECR images; `tofu destroy` (retried on
- * DependencyViolation); and a final check for anything still tagged with the run id.
+ * load balancers and target groups are gone, then EC2 until their network interfaces are, and the
+ * controllers' leftover security groups deleted; ECR images; `tofu destroy` (retried on
+ * DependencyViolation only as a safety net); then everything still tagged with the run id, in any
+ * service, deleted directly in dependency order, and what even that left reported.
  * Every step is journaled before it acts. Leftovers raise TeardownError (exit 5).
  */
 export async function teardown(input: TeardownInput): Promise<TeardownResult> {
@@ -72,6 +84,9 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
   const result: TeardownResult = {
     deletedKubeObjects: [],
     loadBalancersWaitedMs: 0,
+    networkInterfacesWaitedMs: 0,
+    deletedCloudResources: [],
+    destroyedStateResources: [],
     ecrImagesDeleted: 0,
     destroyAttempts: 0,
     leftovers: [],
@@ -174,19 +189,25 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
         'teardown.elb.wait',
         `waiting until ELBv2 in ${region} shows no load balancer of cluster ${input.clusterName} or run ${runId}`,
       );
+      // Names of the load balancers seen: their interfaces are described `ELB net/<name>/<id>`.
+      const lbNames = new Set<string>();
       const waited = await input.aws.waitForLoadBalancersGone(filter, {
         deadlineMs: input.deadlineMs,
         pollMs: input.pollMs,
         signal: input.signal,
-        onPoll: (remaining, elapsedMs) =>
-          remaining.length > 0 &&
-          emit(
-            'teardown.elb.poll',
-            `${remaining.length} load balancer(s)/target group(s) still there after ${Math.round(elapsedMs / 1000)}s`,
-            {
-              remaining: remaining.map((r) => r.name),
-            },
-          ),
+        onPoll: (remaining, elapsedMs) => {
+          for (const r of remaining) if (r.kind === 'elbv2-load-balancer') lbNames.add(r.name);
+          return (
+            remaining.length > 0 &&
+            emit(
+              'teardown.elb.poll',
+              `${remaining.length} load balancer(s)/target group(s) still there after ${Math.round(elapsedMs / 1000)}s`,
+              {
+                remaining: remaining.map((r) => r.name),
+              },
+            )
+          );
+        },
       });
       result.loadBalancersWaitedMs = waited.waitedMs;
       journal.append({
@@ -196,6 +217,75 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
         data: { waitedMs: waited.waitedMs, polls: waited.polls },
       });
       emit('teardown.elb.gone', `no load balancer left (${(waited.waitedMs / 1000).toFixed(1)}s)`);
+
+      // Their network interfaces outlive them for minutes on AWS, cannot be deleted by anyone, and
+      // make the subnets' and VPC's deletion fail: wait until EC2 shows none, in the cluster's VPC.
+      const loadBalancers = [...lbNames].sort();
+      journal.append({
+        type: 'action',
+        phase: PHASE,
+        action: 'wait-network-interfaces-gone',
+        data: { loadBalancers, clusterName: input.clusterName, region },
+      });
+      emit(
+        'teardown.eni.wait',
+        `waiting until EC2 in ${region} shows no network interface of the load balancers of cluster ${input.clusterName}`,
+      );
+      const enis = await input.aws.waitForNetworkInterfacesGone(
+        { loadBalancerNames: loadBalancers, clusterName: input.clusterName },
+        {
+          deadlineMs: input.deadlineMs,
+          pollMs: input.pollMs,
+          signal: input.signal,
+          onPoll: (remaining, elapsedMs) =>
+            remaining.length > 0 &&
+            emit(
+              'teardown.eni.poll',
+              `${remaining.length} load-balancer network interface(s) still there after ${Math.round(elapsedMs / 1000)}s`,
+              { remaining: remaining.map((r) => r.id) },
+            ),
+        },
+      );
+      result.networkInterfacesWaitedMs = enis.waitedMs;
+      journal.append({
+        type: 'note',
+        phase: PHASE,
+        message: 'network interfaces gone',
+        data: {
+          goneAt: enis.goneAt.toISOString(),
+          waitedMs: enis.waitedMs,
+          polls: enis.polls,
+          interfaces: enis.seen,
+          ...(enis.vpcId ? { vpcId: enis.vpcId } : {}),
+        },
+      });
+      emit(
+        'teardown.eni.gone',
+        `no load-balancer network interface left (${enis.seen.length} seen; ${(enis.waitedMs / 1000).toFixed(1)}s)`,
+        { interfaces: enis.seen },
+      );
+
+      // The controllers' security groups block the VPC too, and no controller is left to delete them.
+      const groups = await input.aws.listControllerSecurityGroups(input.clusterName, input.signal);
+      if (groups.length > 0) {
+        journal.append({
+          type: 'action',
+          phase: PHASE,
+          action: 'delete-controller-security-groups',
+          data: { clusterName: input.clusterName, groups: groups.map(describeCloud) },
+        });
+        const deleted = await deleteCloudResources(input, result, groups);
+        if (deleted.failed.length > 0)
+          throw new InfrastructureError(
+            'E_TEARDOWN_SECURITY_GROUPS',
+            `could not delete the load-balancer controller's security group(s) of cluster ${input.clusterName}: ` +
+              deleted.failed.map((f) => `${f.resource.id}: ${f.message}`).join('; '),
+            {
+              fix: `run \`bench cleanup ${runId}\` again; if it stays, delete the group(s) in the EC2 console`,
+              data: { failed: deleted.failed.map((f) => f.resource.id) },
+            },
+          );
+      }
 
       // 3. ECR images, so the repository (and its storage bill) can go.
       for (const repository of input.ecrRepositories) {
@@ -221,6 +311,7 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
 
     // 4. tofu destroy, retried while AWS still reports a dependency (ENIs linger after an NLB).
     if (input.tofu) {
+      result.destroyedStateResources = await input.tofu.tofu.stateResources();
       const attempts = input.destroyAttempts ?? 4;
       for (let attempt = 1; ; attempt++) {
         result.destroyAttempts = attempt;
@@ -257,9 +348,26 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
         journal.append({ type: 'resource-deleted', resource: { kind: 'tofu-state', id: input.tofu.workDir } });
     }
 
-    // 5. Verify: nothing tagged with the run id may remain.
+    // 5. Verify: nothing tagged with the run id may remain in any service. What the state lost
+    // (an apply killed halfway, a resource made outside tofu) is deleted here, in dependency order.
     if (input.aws) {
-      result.leftovers = await input.aws.findOwned(runId);
+      let found = await input.aws.findOwned(runId, { signal: input.signal });
+      if (found.length > 0) {
+        journal.append({
+          type: 'action',
+          phase: PHASE,
+          action: 'delete-leftovers',
+          data: { resources: found.map(describeCloud) },
+        });
+        emit(
+          'teardown.cloud.leftovers',
+          `${found.length} resource(s) tagged with run ${runId} outlived tofu destroy; deleting them`,
+          { resources: found.map((r) => `${r.kind} ${r.id}`) },
+        );
+        await deleteCloudResources(input, result, found);
+        found = await input.aws.findOwned(runId, { signal: input.signal });
+      }
+      result.leftovers = found;
       const stateLeft = input.tofu ? await input.tofu.tofu.stateResources() : [];
       if (result.leftovers.length > 0 || stateLeft.length > 0) {
         const list = [
@@ -305,6 +413,47 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
       cause: err,
     });
   }
+}
+
+/**
+ * Deletes cloud resources directly, each journaled before (`action`) and after (`resource-deleted`
+ * with the resource) and announced by an event naming it; failures are warnings here (what is then
+ * still there is the caller's to report).
+ */
+async function deleteCloudResources(
+  input: TeardownInput,
+  result: TeardownResult,
+  resources: CloudResource[],
+): Promise<DeleteOwnedResult> {
+  const { journal, events } = input;
+  const aws = input.aws as AwsResources;
+  return aws.deleteOwned(resources, {
+    ...(input.signal ? { signal: input.signal } : {}),
+    deadlineMs: input.deadlineMs,
+    pollMs: input.pollMs,
+    onDeleting: (r) =>
+      journal.append({ type: 'action', phase: PHASE, action: 'delete-cloud-resource', data: describeCloud(r) }),
+    onDeleted: (r) => {
+      journal.append({ type: 'resource-deleted', resource: describeCloud(r), evidence: 'deleted' });
+      result.deletedCloudResources.push(`${r.kind} ${r.id} (${r.region})`);
+      events.emit('info', PHASE, 'teardown.cloud.deleted', `deleted ${r.kind} ${r.name} (${r.region})`, {
+        kind: r.kind,
+        id: r.id,
+        region: r.region,
+      });
+    },
+    onFailed: (r, err) =>
+      events.emit('warn', PHASE, 'teardown.cloud.failed', `could not delete ${r.kind} ${r.id}: ${err.message}`, {
+        kind: r.kind,
+        id: r.id,
+        region: r.region,
+      }),
+  });
+}
+
+/** A cloud resource as the journal records it (no tags: they may carry a user's values). */
+function describeCloud(r: CloudResource): ResourceRef {
+  return { kind: r.kind, id: r.id, name: r.name, region: r.region };
 }
 
 /** Journals the recorded objects with these ids as gone, each once. */

@@ -21,6 +21,9 @@ import { createNodes, DEFAULT_NODE_SHAPE, waitForNodesReady } from './nodes.ts';
 import { kwokCrds, kwokStages, partSpec, type PartContext } from './parts.ts';
 import { DEFAULT_KOORDE_LATENCY_FACTOR } from './agent/simulator.ts';
 
+/** How long an NLB's network interfaces outlive it on the local cloud unless told otherwise. */
+export const DEFAULT_ENI_LINGER_SECONDS = 30;
+
 /** What `bench sandbox up` is asked for. */
 export interface SandboxUpOptions {
   dir?: string;
@@ -29,6 +32,8 @@ export interface SandboxUpOptions {
   nodes?: number;
   region?: string;
   lbDeletionDelaySeconds?: number;
+  /** How long an NLB's network interfaces outlive it (default 30 s). */
+  eniLingerSeconds?: number;
   koordeLatencyFactor?: number;
   /** Deadline for each part to become ready. */
   partDeadlineMs?: number;
@@ -52,6 +57,8 @@ export interface SandboxState {
   region: string;
   nodes: number;
   lbDeletionDelaySeconds: number;
+  /** Absent in state files written before it existed (then 30). */
+  eniLingerSeconds?: number;
   ports: Record<PartName | 'etcd-peer', number>;
   parts: Partial<Record<PartName, PartState>>;
   kubeconfig: string;
@@ -142,6 +149,12 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
       fix: 'e.g. --lb-deletion-delay 20',
     });
   }
+  const linger = options.eniLingerSeconds ?? DEFAULT_ENI_LINGER_SECONDS;
+  if (!Number.isFinite(linger) || linger < 0) {
+    throw new UsageError('E_DELAY', `--eni-linger ${linger}: expected 0 or more seconds`, {
+      fix: 'e.g. --eni-linger 30',
+    });
+  }
   const emit = (level: 'info' | 'warn', code: string, message: string, data?: Record<string, unknown>) =>
     options.events?.emit(level, 'sandbox', code, message, data);
 
@@ -211,6 +224,7 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
     region,
     nodes,
     lbDeletionDelaySeconds: delay,
+    eniLingerSeconds: linger,
     ports,
     parts: {},
     kubeconfig: files.kubeconfig,
@@ -237,6 +251,7 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
       pki,
       region,
       lbDeletionDelaySeconds: state.lbDeletionDelaySeconds,
+      eniLingerSeconds: linger,
       koordeLatencyFactor: factor,
     };
     const deadline = options.partDeadlineMs ?? 120_000;
@@ -404,6 +419,7 @@ export async function sandboxStatus(options: { dir?: string; env?: NodeJS.Proces
       ports: state.ports,
       region: state.region,
       lbDeletionDelaySeconds: state.lbDeletionDelaySeconds,
+      eniLingerSeconds: state.eniLingerSeconds ?? DEFAULT_ENI_LINGER_SECONDS,
       koordeLatencyFactor: DEFAULT_KOORDE_LATENCY_FACTOR,
       pki: {
         caPem: '',

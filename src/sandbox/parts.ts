@@ -16,6 +16,8 @@ export interface PartContext {
   region: string;
   /** Seconds the load-balancer controller waits before it deletes an NLB, as AWS takes time. */
   lbDeletionDelaySeconds: number;
+  /** Seconds an NLB's network interfaces outlive it before the controller deletes them (AWS: minutes). */
+  eniLingerSeconds: number;
   /** Koorde p95 latency relative to Chord in the simulator (0.8 = 20% lower). */
   koordeLatencyFactor: number;
 }
@@ -216,6 +218,7 @@ export function partSpec(name: PartName, c: PartContext): PartSpec {
           `--api-server=https://127.0.0.1:${p['kube-apiserver']}`,
           `--region=${c.region}`,
           `--lb-deletion-delay=${c.lbDeletionDelaySeconds}`,
+          `--eni-linger=${c.eniLingerSeconds}`,
           `--koorde-latency-factor=${c.koordeLatencyFactor}`,
           `--logs-dir=${files.podLogs}`,
         ],

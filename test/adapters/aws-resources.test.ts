@@ -4,7 +4,31 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AllocateAddressCommand,
+  AssociateRouteTableCommand,
+  AttachInternetGatewayCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateInternetGatewayCommand,
+  CreateNatGatewayCommand,
+  CreateNetworkInterfaceCommand,
+  CreateRouteTableCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeAddressesCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeNatGatewaysCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  type ResourceType,
+} from '@aws-sdk/client-ec2';
+import { CreateRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateKeyCommand, DescribeKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import {
   CreateRepositoryCommand,
   DescribeImagesCommand,
@@ -12,7 +36,7 @@ import {
   ListImagesCommand,
   PutImageCommand,
 } from '@aws-sdk/client-ecr';
-import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { CreateClusterCommand, CreateNodegroupCommand, DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -398,6 +422,260 @@ describe('aws-resources (against moto)', () => {
 
       const acrossRegions = await findOwnedInRegions([REGION, 'us-west-2', REGION], run, moto.env);
       assert.deepEqual(ids(acrossRegions), ids(mine));
+    });
+  });
+
+  describe('findOwned in every service, deleteOwned in dependency order', () => {
+    const run = 'run-net';
+    const tagSpec = (type: ResourceType, tags: Tags) => [{ ResourceType: type, Tags: toSdkTags(tags) }];
+    let ec2: EC2Client;
+    let iam: IAMClient;
+    let kms: KMSClient;
+    before(() => {
+      const config = {
+        region: REGION,
+        endpoint: moto.endpoint,
+        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      };
+      ec2 = new EC2Client(config);
+      iam = new IAMClient(config);
+      kms = new KMSClient(config);
+    });
+    after(() => {
+      for (const c of [ec2, iam, kms]) c?.destroy();
+    });
+
+    /** A whole network as infra/aws makes it (plus what a controller adds), tagged for `tags`. */
+    async function leakNetwork(tags: Tags, cidr: string) {
+      const t = { ...tags, Name: 'leaked' };
+      const vpc = (
+        await ec2.send(new CreateVpcCommand({ CidrBlock: `${cidr}.0.0/16`, TagSpecifications: tagSpec('vpc', t) }))
+      ).Vpc?.VpcId as string;
+      const subnets: string[] = [];
+      for (const [i, az] of ['a', 'b'].entries())
+        subnets.push(
+          (
+            await ec2.send(
+              new CreateSubnetCommand({
+                VpcId: vpc,
+                CidrBlock: `${cidr}.${i}.0/24`,
+                AvailabilityZone: `${REGION}${az}`,
+                TagSpecifications: tagSpec('subnet', t),
+              }),
+            )
+          ).Subnet?.SubnetId as string,
+        );
+      const igw = (
+        await ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpec('internet-gateway', t) }))
+      ).InternetGateway?.InternetGatewayId as string;
+      await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpc }));
+      const rt = (
+        await ec2.send(new CreateRouteTableCommand({ VpcId: vpc, TagSpecifications: tagSpec('route-table', t) }))
+      ).RouteTable?.RouteTableId as string;
+      await ec2.send(new AssociateRouteTableCommand({ RouteTableId: rt, SubnetId: subnets[0] }));
+      const eip = (
+        await ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpec('elastic-ip', t) }))
+      ).AllocationId as string;
+      const nat = (
+        await ec2.send(
+          new CreateNatGatewayCommand({
+            SubnetId: subnets[0],
+            AllocationId: eip,
+            TagSpecifications: tagSpec('natgateway', t),
+          }),
+        )
+      ).NatGateway?.NatGatewayId as string;
+      const sgA = (
+        await ec2.send(
+          new CreateSecurityGroupCommand({
+            GroupName: `a-${cidr}`,
+            Description: 'a',
+            VpcId: vpc,
+            TagSpecifications: tagSpec('security-group', t),
+          }),
+        )
+      ).GroupId as string;
+      const sgB = (
+        await ec2.send(
+          new CreateSecurityGroupCommand({
+            GroupName: `b-${cidr}`,
+            Description: 'b',
+            VpcId: vpc,
+            TagSpecifications: tagSpec('security-group', t),
+          }),
+        )
+      ).GroupId as string;
+      // A references B: B cannot go on AWS until that rule is revoked.
+      await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: sgA,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, UserIdGroupPairs: [{ GroupId: sgB }] }],
+        }),
+      );
+      const eni = (
+        await ec2.send(
+          new CreateNetworkInterfaceCommand({
+            SubnetId: subnets[1],
+            Groups: [sgA],
+            TagSpecifications: tagSpec('network-interface', t),
+          }),
+        )
+      ).NetworkInterface?.NetworkInterfaceId as string;
+      return { vpc, subnets, igw, rt, eip, nat, sgs: [sgA, sgB], eni };
+    }
+
+    it('finds each kind tagged with the run, ignores other runs and untagged ones, and deletes the whole leaked network so moto holds none of it', async () => {
+      const tags = { [OWNER]: run };
+      const net = await leakNetwork(tags, '10.40');
+      const other = await leakNetwork({ [OWNER]: 'run-net-other' }, '10.41');
+      const untaggedVpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.42.0.0/16' }))).Vpc?.VpcId as string;
+      const role = 'run-net-cluster';
+      await iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: '{}', Tags: toSdkTags(tags) }));
+      await iam.send(
+        new PutRolePolicyCommand({
+          RoleName: role,
+          PolicyName: 'inline',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeVpcs', Resource: '*' }],
+          }),
+        }),
+      );
+      await iam.send(new CreateRoleCommand({ RoleName: 'run-net-untagged', AssumeRolePolicyDocument: '{}' }));
+      const kmsTags = Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
+      const key = (await kms.send(new CreateKeyCommand({ Tags: kmsTags }))).KeyMetadata?.KeyId as string;
+      const pending = (await kms.send(new CreateKeyCommand({ Tags: kmsTags }))).KeyMetadata?.KeyId as string;
+      await kms.send(new ScheduleKeyDeletionCommand({ KeyId: pending, PendingWindowInDays: 7 }));
+      await eks.send(
+        new CreateClusterCommand({
+          name: 'run-net-eks',
+          roleArn: `arn:aws:iam::123456789012:role/${role}`,
+          resourcesVpcConfig: { subnetIds: net.subnets },
+          tags,
+        }),
+      );
+      await eks.send(
+        new CreateNodegroupCommand({
+          clusterName: 'run-net-eks',
+          nodegroupName: 'nodes',
+          subnets: net.subnets,
+          nodeRole: `arn:aws:iam::123456789012:role/${role}`,
+          tags,
+        }),
+      );
+      await ecr.send(new CreateRepositoryCommand({ repositoryName: 'run-net/app', tags: toSdkTags(tags) }));
+      const lb = await createNlb(tags);
+      const tg = await createTargetGroup(tags);
+
+      const found = await aws.findOwned(run);
+      const byKind = (kind: string) =>
+        found
+          .filter((r) => r.kind === kind)
+          .map((r) => r.id)
+          .sort();
+      assert.deepEqual(byKind('ec2-vpc'), [net.vpc]);
+      assert.deepEqual(byKind('ec2-subnet'), [...net.subnets].sort());
+      assert.deepEqual(byKind('ec2-route-table'), [net.rt]);
+      assert.deepEqual(byKind('ec2-internet-gateway'), [net.igw]);
+      assert.deepEqual(byKind('ec2-nat-gateway'), [net.nat]);
+      assert.deepEqual(byKind('ec2-eip'), [net.eip]);
+      assert.deepEqual(byKind('ec2-security-group'), [...net.sgs].sort());
+      assert.deepEqual(byKind('ec2-network-interface'), [net.eni]);
+      assert.deepEqual(byKind('iam-role'), [role]);
+      assert.deepEqual(byKind('kms-key'), [key], 'a key pending deletion counts as gone');
+      assert.deepEqual(byKind('eks-cluster'), ['run-net-eks']);
+      assert.deepEqual(byKind('eks-nodegroup'), ['run-net-eks/nodes']);
+      assert.deepEqual(byKind('ecr-repository'), ['run-net/app']);
+      assert.deepEqual(byKind('elbv2-load-balancer'), [lb]);
+      assert.deepEqual(byKind('elbv2-target-group'), [tg]);
+      assert.equal(found.find((r) => r.kind === 'iam-role')?.region, 'global');
+      assert.ok(found.every((r) => r.tags[OWNER] === run));
+      const ids = new Set(found.map((r) => r.id));
+      for (const id of [other.vpc, other.nat, other.eip, ...other.sgs, untaggedVpc, 'run-net-untagged'])
+        assert.ok(!ids.has(id), `${id} is not the run's`);
+      const anyRun = new Set((await aws.findOwned(undefined)).map((r) => r.id));
+      assert.ok(anyRun.has(other.vpc) && anyRun.has(net.vpc) && !anyRun.has(untaggedVpc));
+      // The tagging API is asked for what it covers; IAM is asked once across regions.
+      requests.length = 0;
+      const across = await findOwnedInRegions([REGION, 'us-west-2'], run, moto.env);
+      assert.equal(across.filter((r) => r.kind === 'iam-role').length, 1);
+
+      const order: string[] = [];
+      const before: string[] = [];
+      const result = await aws.deleteOwned(found, {
+        pollMs: 100,
+        deadlineMs: 60_000,
+        onDeleting: (r) => before.push(r.kind),
+        onDeleted: (r) => order.push(r.kind),
+      });
+      assert.deepEqual(result.failed, []);
+      assert.equal(result.deleted.length, found.length);
+      assert.deepEqual(before, order);
+      const firstOf = (k: string) => order.indexOf(k);
+      for (const [a, b] of [
+        ['elbv2-load-balancer', 'elbv2-target-group'],
+        ['eks-nodegroup', 'eks-cluster'],
+        ['ec2-nat-gateway', 'ec2-eip'],
+        ['ec2-eip', 'ec2-network-interface'],
+        ['ec2-network-interface', 'ec2-security-group'],
+        ['ec2-security-group', 'ec2-subnet'],
+        ['ec2-subnet', 'ec2-route-table'],
+        ['ec2-route-table', 'ec2-internet-gateway'],
+        ['ec2-internet-gateway', 'ec2-vpc'],
+      ])
+        assert.ok(firstOf(a as string) < firstOf(b as string), `${a} before ${b}: ${order.join(', ')}`);
+
+      // Asked back from moto directly.
+      const vpcFilter = [{ Name: 'vpc-id', Values: [net.vpc] }];
+      assert.deepEqual((await ec2.send(new DescribeVpcsCommand({ Filters: vpcFilter }))).Vpcs ?? [], []);
+      assert.deepEqual((await ec2.send(new DescribeSubnetsCommand({ Filters: vpcFilter }))).Subnets ?? [], []);
+      assert.deepEqual(
+        (await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'route-table-id', Values: [net.rt] }] })))
+          .RouteTables ?? [],
+        [],
+      );
+      assert.deepEqual(
+        (
+          await ec2.send(
+            new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'internet-gateway-id', Values: [net.igw] }] }),
+          )
+        ).InternetGateways ?? [],
+        [],
+      );
+      const nats =
+        (await ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'nat-gateway-id', Values: [net.nat] }] })))
+          .NatGateways ?? [];
+      assert.ok(
+        nats.every((n) => n.State === 'deleted'),
+        JSON.stringify(nats.map((n) => n.State)),
+      );
+      const eips = (await ec2.send(new DescribeAddressesCommand({}))).Addresses ?? [];
+      assert.ok(!eips.some((a) => a.AllocationId === net.eip));
+      assert.ok(
+        eips.some((a) => a.AllocationId === other.eip),
+        "another run's address stays",
+      );
+      assert.deepEqual(
+        (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-id', Values: net.sgs }] })))
+          .SecurityGroups ?? [],
+        [],
+      );
+      assert.deepEqual(
+        (
+          await ec2.send(
+            new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'network-interface-id', Values: [net.eni] }] }),
+          )
+        ).NetworkInterfaces ?? [],
+        [],
+      );
+      assert.ok(!((await iam.send(new ListRolesCommand({}))).Roles ?? []).some((r) => r.RoleName === role));
+      assert.equal((await kms.send(new DescribeKeyCommand({ KeyId: key }))).KeyMetadata?.KeyState, 'PendingDeletion');
+      await assert.rejects(eks.send(new DescribeClusterCommand({ name: 'run-net-eks' })));
+      assert.deepEqual(await aws.findOwned(run), []);
+      assert.equal(
+        (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'vpc-id', Values: [other.vpc] }] }))).Vpcs?.length,
+        1,
+      );
     });
   });
 

@@ -20,10 +20,14 @@ export interface TestSandbox {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts a local cloud for a test file. NLB network interfaces linger 2 s unless the test asks for
+ * more (the local cloud's default is AWS-like 30 s; most tests only need the order, not the wait).
+ */
 export async function startTestSandbox(options: Omit<SandboxUpOptions, 'dir' | 'ports'> = {}): Promise<TestSandbox> {
   // Not tempDir(): this runs inside before(), where an after() hook would fire at once.
   const dir = mkdtempSync(join(tmpdir(), 'bench-sandbox-'));
-  const status = await startSandbox({ ...options, dir, ports: 'auto' });
+  const status = await startSandbox({ eniLingerSeconds: 2, ...options, dir, ports: 'auto' });
   const env = readSandboxEnvFile(status.envFile as string) as SandboxEnv;
   const kc = new KubeConfig();
   kc.loadFromFile(env.KUBECONFIG);

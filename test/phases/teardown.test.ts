@@ -56,6 +56,15 @@ function fakeAws(leftovers: CloudResource[] = []): AwsResources {
     deleteTargetGroup: async () => undefined,
     deleteEcrImages: async () => 0,
     findOwned: async () => leftovers,
+    deleteOwned: async (resources) => ({ deleted: resources, failed: [] }),
+    waitForNetworkInterfacesGone: async () => ({
+      waitedMs: 0,
+      polls: 1,
+      goneAt: new Date(),
+      seen: [],
+      vpcId: undefined,
+    }),
+    listControllerSecurityGroups: async () => [],
   };
 }
 
@@ -195,5 +204,177 @@ describe('teardown records what it saw gone', () => {
   it('with the cluster out of reach nothing in it is claimed gone', async () => {
     const { records } = await tearDown('sandbox', undefined);
     assert.ok(aliveResources(records).some((r) => r.id === 'Namespace thyme-benchmark'));
+  });
+});
+
+/** A cloud that records the order of what teardown asks: LB gone -> ENIs gone -> SGs deleted -> destroy. */
+function orderedCloud(log: string[], options: { stateLost?: CloudResource[] } = {}) {
+  const sg: CloudResource = {
+    kind: 'ec2-security-group',
+    id: 'sg-lbc',
+    name: 'k8s-ns-front-0123456789',
+    region: 'eu-west-1',
+    tags: { 'elbv2.k8s.aws/cluster': 'thyme-abcd', 'service.k8s.aws/resource': 'ManagedLBSecurityGroup' },
+  };
+  let lbPolls = 0;
+  let eniPolls = 0;
+  let lost = [...(options.stateLost ?? [])];
+  const aws: AwsResources = {
+    ...fakeAws(),
+    async waitForLoadBalancersGone(_filter, o) {
+      // Two polls: the NLB is there at the first, gone at the second.
+      lbPolls++;
+      o.onPoll?.([{ kind: 'elbv2-load-balancer', id: 'arn:lb', name: 'a1b2c3', region: 'eu-west-1', tags: {} }], 0);
+      o.onPoll?.([], 10);
+      log.push('lb-gone');
+      return { waitedMs: 10, polls: 2 };
+    },
+    async waitForNetworkInterfacesGone(filter) {
+      eniPolls++;
+      log.push(`eni-gone ${filter.loadBalancerNames.join(',')} ${filter.clusterName}`);
+      return { waitedMs: 5, polls: 3, goneAt: new Date(), seen: ['eni-1', 'eni-2'], vpcId: 'vpc-1' };
+    },
+    async listControllerSecurityGroups(cluster) {
+      log.push(`list-sg ${cluster}`);
+      return [sg];
+    },
+    async deleteOwned(resources, o) {
+      const deleted: CloudResource[] = [];
+      for (const r of resources) {
+        o?.onDeleting?.(r);
+        log.push(`delete ${r.kind} ${r.id}`);
+        deleted.push(r);
+        o?.onDeleted?.(r);
+      }
+      lost = lost.filter((l) => !resources.includes(l));
+      return { deleted, failed: [] };
+    },
+    findOwned: async () => lost,
+  };
+  const tofu: Tofu = {
+    ...fakeTofu(),
+    destroy: async () => {
+      log.push('tofu-destroy');
+    },
+    stateResources: async () => [],
+  };
+  return { aws, tofu, polls: () => ({ lbPolls, eniPolls }) };
+}
+
+async function orderedTeardown(log: string[], stateLost: CloudResource[] = []) {
+  const journal = deployedJournal();
+  const events = new EventBus();
+  const seen: { code: string; message: string }[] = [];
+  events.subscribe((e) => seen.push({ code: e.code, message: e.message }));
+  const { aws, tofu } = orderedCloud(log, { stateLost });
+  const result = await teardown({
+    runId: RUN,
+    target: 'sandbox',
+    clusterName: 'thyme-abcd',
+    journal,
+    events,
+    kube: fakeCluster(),
+    aws,
+    tofu: { tofu, variables: {}, workDir: '/runs/x/tofu' },
+    ecrRepositories: [],
+    recorded: recordedKubeObjects(readJournal(journal.path).records),
+    deadlineMs: 1000,
+    pollMs: 10,
+  });
+  const records = readJournal(journal.path).records;
+  journal.close();
+  return { result, records, seen };
+}
+
+describe('teardown waits as AWS needs', () => {
+  it('load balancers gone, then their interfaces, then the controller security groups deleted, then tofu destroy once', async () => {
+    const log: string[] = [];
+    const { result, records, seen } = await orderedTeardown(log);
+    assert.deepEqual(log, [
+      'lb-gone',
+      'eni-gone a1b2c3 thyme-abcd',
+      'list-sg thyme-abcd',
+      'delete ec2-security-group sg-lbc',
+      'tofu-destroy',
+    ]);
+    assert.equal(result.destroyAttempts, 1);
+    assert.ok(!seen.some((e) => e.code === 'teardown.destroy.retry'));
+    assert.deepEqual(result.deletedCloudResources, ['ec2-security-group sg-lbc (eu-west-1)']);
+    // Journaled: the wait, the note with the time the last interface went, the group's deletion
+    // before and after, then the destroy.
+    const idx = (pred: (r: JournalRecord) => boolean) => records.findIndex(pred);
+    const waitEni = idx((r) => r.type === 'action' && r.action === 'wait-network-interfaces-gone');
+    const gone = idx((r) => r.type === 'note' && r.message === 'network interfaces gone');
+    const before = idx((r) => r.type === 'action' && r.action === 'delete-cloud-resource');
+    const after = idx((r) => r.type === 'resource-deleted' && r.resource.id === 'sg-lbc');
+    const destroy = idx((r) => r.type === 'action' && r.action === 'tofu-destroy');
+    assert.ok(
+      waitEni >= 0 && waitEni < gone && gone < before && before < after && after < destroy,
+      records.map((r) => r.type).join(','),
+    );
+    const note = records[gone] as Extract<JournalRecord, { type: 'note' }>;
+    assert.match(String(note.data?.goneAt), /^\d{4}-\d\d-\d\dT/);
+    assert.deepEqual(note.data?.interfaces, ['eni-1', 'eni-2']);
+    assert.ok(seen.some((e) => e.code === 'teardown.cloud.deleted' && e.message.includes('k8s-ns-front-0123456789')));
+  });
+
+  it('what the state lost is deleted directly after tofu destroy, each deletion journaled before and after', async () => {
+    const log: string[] = [];
+    const lost: CloudResource[] = [
+      { kind: 'ec2-nat-gateway', id: 'nat-1', name: 'c-nat-a', region: 'eu-west-1', tags: { 'bench.dev/run-id': RUN } },
+      { kind: 'ec2-vpc', id: 'vpc-9', name: 'c-vpc', region: 'eu-west-1', tags: { 'bench.dev/run-id': RUN } },
+    ];
+    const { result, records, seen } = await orderedTeardown(log, lost);
+    assert.deepEqual(log.slice(log.indexOf('tofu-destroy')), [
+      'tofu-destroy',
+      'delete ec2-nat-gateway nat-1',
+      'delete ec2-vpc vpc-9',
+    ]);
+    assert.deepEqual(result.leftovers, []);
+    for (const id of ['nat-1', 'vpc-9']) {
+      const before = records.findIndex(
+        (r) => r.type === 'action' && r.action === 'delete-cloud-resource' && r.data?.id === id,
+      );
+      const after = records.findIndex((r) => r.type === 'resource-deleted' && r.resource.id === id);
+      assert.ok(before >= 0 && after > before, id);
+      assert.ok(
+        seen.some(
+          (e) => e.code === 'teardown.cloud.deleted' && e.message.includes(id === 'nat-1' ? 'c-nat-a' : 'c-vpc'),
+        ),
+      );
+    }
+    assert.ok(records.some((r) => r.type === 'action' && r.action === 'delete-leftovers'));
+  });
+
+  it('what even direct deletion leaves is E_TEARDOWN_LEFTOVERS', async () => {
+    const journal = deployedJournal();
+    const stuck: CloudResource = { kind: 'ec2-vpc', id: 'vpc-stuck', name: 'v', region: 'eu-west-1', tags: {} };
+    const aws: AwsResources = {
+      ...fakeAws([stuck]),
+      deleteOwned: async (resources) => ({
+        deleted: [],
+        failed: resources.map((resource) => ({ resource, message: 'DependencyViolation' })),
+      }),
+    };
+    const err = await teardown({
+      runId: RUN,
+      target: 'sandbox',
+      clusterName: 'thyme-abcd',
+      journal,
+      events: new EventBus(),
+      kube: fakeCluster(),
+      aws,
+      tofu: { tofu: fakeTofu(), variables: {}, workDir: '/runs/x/tofu' },
+      ecrRepositories: [],
+      recorded: [],
+      deadlineMs: 1000,
+      pollMs: 10,
+    }).then(
+      () => undefined,
+      (e: unknown) => e as { code?: string; message: string },
+    );
+    journal.close();
+    assert.equal(err?.code, 'E_TEARDOWN_LEFTOVERS');
+    assert.match(err?.message ?? '', /ec2-vpc vpc-stuck/);
   });
 });

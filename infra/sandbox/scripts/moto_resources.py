@@ -304,6 +304,7 @@ class Moto:
         vpc_id = self.find_vpc()
         if vpc_id is not None:
             self.refuse_while_load_balancers(vpc_id)
+            self.refuse_while_interfaces_or_groups(vpc_id)
             in_vpc = {"Name": "vpc-id", "Values": [vpc_id]}
             for nat in self.owned(self.live_nats(self.run_filter(in_vpc))):
                 self.ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
@@ -315,6 +316,14 @@ class Moto:
                 wait_for(
                     f"NAT gateway {nat_id} to be deleted", lambda nat_id=nat_id: self.nat_state(nat_id) == "deleted"
                 )
+            # AWS removes a NAT gateway's interface with it; moto 5.2 keeps it: removed here, so the
+            # local cloud holds what AWS would.
+            for eni_id in self.nat_interfaces(vpc_id):
+                try:
+                    self.ec2.delete_network_interface(NetworkInterfaceId=eni_id)
+                except ClientError as err:
+                    if error_code(err) != "InvalidNetworkInterfaceID.NotFound":
+                        raise
         # Elastic IPs outlive a VPC, so they are swept even when the VPC is already gone.
         for address in self.owned(self.ec2.describe_addresses(Filters=self.run_filter())["Addresses"]):
             if address.get("AssociationId"):
@@ -369,6 +378,48 @@ class Moto:
             raise DependencyViolation(
                 f"DependencyViolation: The vpc '{vpc_id}' has dependencies and cannot be deleted "
                 f"(load balancer {names} still uses its subnets)"
+            )
+
+    def nat_interfaces(self, vpc_id: str) -> set[str]:
+        """The interfaces of the VPC's NAT gateways, in any state (AWS manages them with the gateway)."""
+        nats = self.ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NatGateways"]
+        return {
+            address["NetworkInterfaceId"]
+            for nat in nats
+            if nat.get("VpcId") == vpc_id
+            for address in nat.get("NatGatewayAddresses", [])
+            if address.get("NetworkInterfaceId")
+        }
+
+    def refuse_while_interfaces_or_groups(self, vpc_id: str) -> None:
+        """Fails the way AWS does while a network interface or a security group is left in the VPC.
+
+        An NLB's interfaces (`ELB net/<name>/<id>`) outlive it for minutes on AWS, and the AWS Load
+        Balancer Controller's security groups (tagged elbv2.k8s.aws/cluster) stay when nobody deletes
+        them: either makes AWS refuse the subnets and the VPC (DependencyViolation). moto does not
+        check, so the local cloud does it here; the teardown must wait for the interfaces and delete
+        the groups before destroying. The module itself makes neither (the NAT gateways' interfaces
+        are AWS's, deleted with them).
+        """
+        in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
+        nat_enis = self.nat_interfaces(vpc_id)
+        interfaces = [
+            eni
+            for page in self.ec2.get_paginator("describe_network_interfaces").paginate(Filters=in_vpc)
+            for eni in page["NetworkInterfaces"]
+            if eni.get("VpcId") == vpc_id and eni["NetworkInterfaceId"] not in nat_enis
+        ]
+        groups = [
+            sg
+            for page in self.ec2.get_paginator("describe_security_groups").paginate(Filters=in_vpc)
+            for sg in page["SecurityGroups"]
+            if sg.get("VpcId") == vpc_id and sg.get("GroupName") != "default"
+        ]
+        if interfaces or groups:
+            what = [f"network interface {e['NetworkInterfaceId']} ({e.get('Description') or 'no description'})" for e in interfaces]
+            what += [f"security group {g['GroupId']} ({g.get('GroupName')})" for g in groups]
+            raise DependencyViolation(
+                f"DependencyViolation: The vpc '{vpc_id}' has dependencies and cannot be deleted ({', '.join(what)})"
             )
 
     # ------------------------------------------------------------- IAM, KMS

@@ -32,6 +32,11 @@ export default class SandboxUp extends BenchCommand {
       summary: 'Seconds an NLB takes to disappear after its Service is deleted (as on AWS).',
       default: 20,
     }),
+    'eni-linger': Flags.integer({
+      summary: "Seconds an NLB's network interfaces outlive it (as on AWS, where they go minutes later).",
+      default: 30,
+      min: 0,
+    }),
     'koorde-latency-factor': Flags.string({
       summary: "The simulator's true difference: Koorde latency relative to Chord's (1: none; 0.8: 20% lower).",
       default: '1',
@@ -51,6 +56,7 @@ export default class SandboxUp extends BenchCommand {
         nodes: flags.nodes,
         region: flags.region,
         lbDeletionDelaySeconds: flags['lb-deletion-delay'],
+        eniLingerSeconds: flags['eni-linger'],
         koordeLatencyFactor: Number(flags['koorde-latency-factor']),
         events,
       }),

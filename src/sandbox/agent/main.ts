@@ -20,6 +20,8 @@ const { values } = parseArgs({
     'api-server': { type: 'string' },
     region: { type: 'string', default: 'eu-central-1' },
     'lb-deletion-delay': { type: 'string', default: '20' },
+    // How long an NLB's network interfaces outlive it (AWS: minutes; 30 s keeps runs short).
+    'eni-linger': { type: 'string', default: '30' },
     'koorde-latency-factor': { type: 'string', default: String(DEFAULT_KOORDE_LATENCY_FACTOR) },
     'logs-dir': { type: 'string' },
   },
@@ -28,7 +30,12 @@ const { values } = parseArgs({
 const kc = new KubeConfig();
 kc.loadFromFile(values.kubeconfig as string);
 const kube = createKubeRest(kc);
-const lb = new LoadBalancerController(kube, values.region as string, Number(values['lb-deletion-delay']));
+const lb = new LoadBalancerController(
+  kube,
+  values.region as string,
+  Number(values['lb-deletion-delay']),
+  Number(values['eni-linger']),
+);
 const sim = new WorkloadSimulator({ koordeLatencyFactor: Number(values['koorde-latency-factor']) });
 const podLogs = values['logs-dir'] ? new PodLogWriter(kube, values['logs-dir']) : undefined;
 

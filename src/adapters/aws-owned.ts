@@ -1,0 +1,1141 @@
+/**
+ * Everything a run owns in AWS, found across every service the modules create, and deleted
+ * directly in dependency order when the OpenTofu state lost it (DESIGN.md, Ownership and safety).
+ *
+ * Finding: the Resource Groups Tagging API (GetResources with a tag filter) for the types it
+ * covers in moto 5.2 as on AWS (EC2 VPCs, subnets, route tables, internet and NAT gateways,
+ * security groups, network interfaces; KMS keys; ELBv2 load balancers and target groups), each
+ * then confirmed by its own service (the tagging index lags behind deletions on AWS, and keeps
+ * `deleted` NAT gateways and keys pending deletion); per-service describes for what moto's tagging
+ * backend does not return (checked: Elastic IPs, IAM roles, EKS clusters and node groups, ECR
+ * repositories).
+ *
+ * Deleting: in the order cloud-nuke uses, so nothing is refused for a dependency that is about to
+ * go: load balancers (listeners first) and target groups; EKS node groups, then clusters; NAT
+ * gateways (until deleted), then their Elastic IPs; network interfaces (the ones ELB owns cannot be
+ * deleted by anyone: waited for); security groups (references from other groups revoked first);
+ * subnets; route tables; internet gateways (detached); VPCs; apart from the network, IAM roles,
+ * KMS keys (scheduled for deletion, 7 days, the shortest AWS allows) and ECR repositories.
+ * Every wait has a deadline and the caller's AbortSignal.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type * as Ec2Sdk from '@aws-sdk/client-ec2';
+import type * as EcrSdk from '@aws-sdk/client-ecr';
+import type * as EksSdk from '@aws-sdk/client-eks';
+import type * as ElbSdk from '@aws-sdk/client-elastic-load-balancing-v2';
+import type * as IamSdk from '@aws-sdk/client-iam';
+import type * as KmsSdk from '@aws-sdk/client-kms';
+import type * as TaggingSdk from '@aws-sdk/client-resource-groups-tagging-api';
+import { InfrastructureError, InterruptedError } from '../errors.ts';
+import { OWNER_TAG } from '../suite/render.ts';
+import { awsErrorName, callAws, chunk, mapConcurrent } from './aws-calls.ts';
+
+/** The kinds of cloud resource teardown and cleanup look at. */
+export type OwnedKind =
+  | 'elbv2-load-balancer'
+  | 'elbv2-target-group'
+  | 'eks-nodegroup'
+  | 'eks-cluster'
+  | 'ec2-nat-gateway'
+  | 'ec2-eip'
+  | 'ec2-network-interface'
+  | 'ec2-security-group'
+  | 'ec2-subnet'
+  | 'ec2-route-table'
+  | 'ec2-internet-gateway'
+  | 'ec2-vpc'
+  | 'iam-role'
+  | 'kms-key'
+  | 'ecr-repository';
+
+/** A cloud resource and its tags, as teardown / cleanup see it. */
+export interface CloudResource {
+  kind: OwnedKind;
+  /**
+   * ARN for ELBv2 resources; the name for ECR repositories, EKS clusters and IAM roles;
+   * `<cluster>/<nodegroup>` for EKS node groups; the EC2 id (vpc-..., eipalloc-...) for EC2; the
+   * key id for KMS keys.
+   */
+  id: string;
+  name: string;
+  /** Its region; `global` for IAM roles (IAM has no region; they are reported once). */
+  region: string;
+  tags: Record<string, string>;
+  /** The VPC of an EC2 resource that lives in one (an internet gateway: the VPC it is attached to). */
+  vpcId?: string;
+}
+
+/** Where IAM roles are reported: IAM is global, and a role found from any region is the same role. */
+export const GLOBAL_REGION = 'global';
+
+/** The clients of one region, and the SDK modules their commands come from. */
+export interface RegionClients {
+  elb: ElbSdk.ElasticLoadBalancingV2Client;
+  ecr: EcrSdk.ECRClient;
+  eks: EksSdk.EKSClient;
+  ec2: Ec2Sdk.EC2Client;
+  iam: IamSdk.IAMClient;
+  kms: KmsSdk.KMSClient;
+  tagging: TaggingSdk.ResourceGroupsTaggingAPIClient;
+  elbSdk: typeof ElbSdk;
+  ecrSdk: typeof EcrSdk;
+  eksSdk: typeof EksSdk;
+  ec2Sdk: typeof Ec2Sdk;
+  iamSdk: typeof IamSdk;
+  kmsSdk: typeof KmsSdk;
+  taggingSdk: typeof TaggingSdk;
+}
+
+/** What the functions here need from the adapter: its region and its clients per region. */
+export interface OwnedContext {
+  region: string;
+  clients: (region: string) => Promise<RegionClients>;
+}
+
+/** How {@link deleteOwned} waits, and whom it tells. */
+export interface DeleteOwnedOptions {
+  signal?: AbortSignal;
+  /** Deadline of the whole deletion (waits for NAT gateways, EKS, lingering interfaces); default 20 min. */
+  deadlineMs?: number;
+  /** Time between polls of a wait; default 5000. */
+  pollMs?: number;
+  /** Called just before a resource's deletion starts (the journal's `action` record). */
+  onDeleting?: (resource: CloudResource) => void;
+  /** Called once AWS said it is deleted (or already gone). */
+  onDeleted?: (resource: CloudResource) => void;
+  onFailed?: (resource: CloudResource, err: Error) => void;
+}
+
+/** What {@link deleteOwned} did. */
+export interface DeleteOwnedResult {
+  deleted: CloudResource[];
+  failed: { resource: CloudResource; message: string }[];
+}
+
+/** The order of deletion (cloud-nuke's): what depends on another kind goes first. */
+export const DELETION_ORDER: readonly OwnedKind[] = [
+  'elbv2-load-balancer',
+  'elbv2-target-group',
+  'eks-nodegroup',
+  'eks-cluster',
+  'ec2-nat-gateway',
+  'ec2-eip',
+  'ec2-network-interface',
+  'ec2-security-group',
+  'ec2-subnet',
+  'ec2-route-table',
+  'ec2-internet-gateway',
+  'ec2-vpc',
+  'iam-role',
+  'kms-key',
+  'ecr-repository',
+];
+
+/** The resource types asked of the tagging API: the ones moto 5.2's tagging backend returns. */
+const TAGGING_TYPES = [
+  'ec2:vpc',
+  'ec2:subnet',
+  'ec2:route-table',
+  'ec2:internet-gateway',
+  'ec2:natgateway',
+  'ec2:security-group',
+  'ec2:network-interface',
+  'kms:key',
+  'elasticloadbalancing:loadbalancer',
+  'elasticloadbalancing:targetgroup',
+];
+
+const LOOKUP_CONCURRENCY = 8;
+/** EC2 takes at most 200 values per filter. */
+const FILTER_VALUES_MAX = 200;
+/** Failures that mean "something still depends on it; it may go once that does". */
+const IN_USE = new Set(['DependencyViolation', 'ResourceInUse', 'ResourceInUseException', 'InvalidIPAddress.InUse']);
+
+type Tags = Record<string, string>;
+type SdkTag = { Key?: string | undefined; Value?: string | undefined };
+const tagMap = (tags: SdkTag[] | undefined): Tags =>
+  Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+const nameOf = (tags: Tags, id: string) => tags.Name || id;
+
+/** Whether a resource's tags make it the run's (any run's when runId is undefined). */
+export function ownedBy(runId: string | undefined): (tags: Tags) => boolean {
+  return (tags) => (runId === undefined ? Object.hasOwn(tags, OWNER_TAG) : tags[OWNER_TAG] === runId);
+}
+
+// ------------------------------------------------------------------------------------ finding
+
+/**
+ * Everything carrying bench.dev/run-id (=runId; any value when undefined) in the context's
+ * region, IAM roles included when `global` (default true).
+ */
+export async function findOwnedResources(
+  ctx: OwnedContext,
+  runId: string | undefined,
+  options: { signal?: AbortSignal; global?: boolean } = {},
+): Promise<CloudResource[]> {
+  const { signal } = options;
+  const match = ownedBy(runId);
+  const [tagged, eips, roles, clusters, repositories] = await Promise.all([
+    taggedResources(ctx, runId, signal),
+    listAddresses(ctx, runId, signal),
+    options.global === false ? Promise.resolve([]) : listRoles(ctx, signal),
+    listClusters(ctx, signal),
+    listRepositories(ctx, signal),
+  ]);
+  const found = [...tagged, ...eips, ...roles, ...clusters, ...repositories].filter((r) => match(r.tags));
+  return sortForDeletion(found);
+}
+
+/** GetResources for the tagging API's types, each confirmed (and given its VPC) by its own service. */
+async function taggedResources(ctx: OwnedContext, runId: string | undefined, signal?: AbortSignal) {
+  const { region } = ctx;
+  const { tagging, taggingSdk } = await ctx.clients(region);
+  const raw: CloudResource[] = [];
+  let token: string | undefined;
+  do {
+    const page = await callAws({ call: 'tag:GetResources', region, signal }, () =>
+      tagging.send(
+        new taggingSdk.GetResourcesCommand({
+          TagFilters: [{ Key: OWNER_TAG, ...(runId === undefined ? {} : { Values: [runId] }) }],
+          ResourceTypeFilters: TAGGING_TYPES,
+          ResourcesPerPage: 100,
+          ...(token ? { PaginationToken: token } : {}),
+        }),
+        { abortSignal: signal },
+      ),
+    );
+    for (const m of page.ResourceTagMappingList ?? []) {
+      const r = fromArn(m.ResourceARN ?? '', region, tagMap(m.Tags));
+      if (r) raw.push(r);
+    }
+    token = page.PaginationToken || undefined;
+  } while (token);
+  const byKind = groupBy(raw, (r) => r.kind);
+  const confirmed = await Promise.all(
+    [...byKind].map(async ([kind, items]) => {
+      if (kind === 'kms-key') return confirmKeys(ctx, items, signal);
+      if (kind.startsWith('ec2-')) return confirmEc2(ctx, kind, items, signal);
+      // ELBv2: a deletion is seen at once by DescribeTags; deleteOwned treats "not found" as gone.
+      return items;
+    }),
+  );
+  return confirmed.flat();
+}
+
+/** A resource from its ARN (the kinds the tagging API is asked for); undefined for other types. */
+function fromArn(arn: string, region: string, tags: Tags): CloudResource | undefined {
+  const [, , service, , , resource = ''] = arn.split(':');
+  const parts = resource.split('/');
+  const type = parts[0];
+  const ec2Kinds: Record<string, OwnedKind> = {
+    vpc: 'ec2-vpc',
+    subnet: 'ec2-subnet',
+    'route-table': 'ec2-route-table',
+    'internet-gateway': 'ec2-internet-gateway',
+    natgateway: 'ec2-nat-gateway',
+    'security-group': 'ec2-security-group',
+    'network-interface': 'ec2-network-interface',
+  };
+  if (service === 'ec2' && type && ec2Kinds[type] && parts[1])
+    return { kind: ec2Kinds[type], id: parts[1], name: nameOf(tags, parts[1]), region, tags };
+  if (service === 'kms' && type === 'key' && parts[1])
+    return { kind: 'kms-key', id: parts[1], name: nameOf(tags, parts[1]), region, tags };
+  // loadbalancer/net/<name>/<id>, targetgroup/<name>/<id>
+  if (service === 'elasticloadbalancing' && type === 'loadbalancer')
+    return { kind: 'elbv2-load-balancer', id: arn, name: parts[2] ?? arn, region, tags };
+  if (service === 'elasticloadbalancing' && type === 'targetgroup')
+    return { kind: 'elbv2-target-group', id: arn, name: parts[1] ?? arn, region, tags };
+  return undefined;
+}
+
+interface Ec2Item {
+  id: string;
+  vpcId?: string | undefined;
+  tags: Tags;
+  /** False for what is as good as gone (a NAT gateway `deleted`). */
+  live: boolean;
+}
+
+/** One EC2 kind: how to describe items by id (filters, so missing ids are simply absent). */
+async function describeEc2(
+  ctx: OwnedContext,
+  region: string,
+  kind: OwnedKind,
+  filters: { Name: string; Values: string[] }[],
+  signal?: AbortSignal,
+): Promise<Ec2Item[]> {
+  const { ec2, ec2Sdk: s } = await ctx.clients(region);
+  const out: Ec2Item[] = [];
+  let NextToken: string | undefined;
+  const opts = { abortSignal: signal };
+  const send = <T>(call: string, run: () => Promise<T>) => callAws({ call: `ec2:${call}`, region, signal }, run);
+  do {
+    const input = { Filters: filters, NextToken };
+    switch (kind) {
+      case 'ec2-vpc': {
+        const p = await send('DescribeVpcs', () => ec2.send(new s.DescribeVpcsCommand(input), opts));
+        for (const v of p.Vpcs ?? []) out.push({ id: v.VpcId ?? '', vpcId: v.VpcId, tags: tagMap(v.Tags), live: true });
+        NextToken = p.NextToken;
+        break;
+      }
+      case 'ec2-subnet': {
+        const p = await send('DescribeSubnets', () => ec2.send(new s.DescribeSubnetsCommand(input), opts));
+        for (const v of p.Subnets ?? [])
+          out.push({ id: v.SubnetId ?? '', vpcId: v.VpcId, tags: tagMap(v.Tags), live: true });
+        NextToken = p.NextToken;
+        break;
+      }
+      case 'ec2-route-table': {
+        const p = await send('DescribeRouteTables', () => ec2.send(new s.DescribeRouteTablesCommand(input), opts));
+        for (const v of p.RouteTables ?? [])
+          out.push({ id: v.RouteTableId ?? '', vpcId: v.VpcId, tags: tagMap(v.Tags), live: true });
+        NextToken = p.NextToken;
+        break;
+      }
+      case 'ec2-internet-gateway': {
+        const p = await send('DescribeInternetGateways', () =>
+          ec2.send(new s.DescribeInternetGatewaysCommand(input), opts),
+        );
+        for (const v of p.InternetGateways ?? [])
+          out.push({
+            id: v.InternetGatewayId ?? '',
+            vpcId: v.Attachments?.[0]?.VpcId,
+            tags: tagMap(v.Tags),
+            live: true,
+          });
+        NextToken = p.NextToken;
+        break;
+      }
+      case 'ec2-nat-gateway': {
+        const p = await send('DescribeNatGateways', () =>
+          ec2.send(new s.DescribeNatGatewaysCommand({ Filter: filters, NextToken }), opts),
+        );
+        // (DescribeNatGateways names its filters `Filter`.) `deleted` is gone (AWS lists it for about an hour); `deleting` still holds its subnet
+        // and Elastic IP, so it counts until it is deleted (deleteOwned waits for it).
+        for (const v of p.NatGateways ?? [])
+          out.push({
+            id: v.NatGatewayId ?? '',
+            vpcId: v.VpcId,
+            tags: tagMap(v.Tags),
+            live: v.State !== 'deleted' && v.State !== 'failed',
+          });
+        NextToken = p.NextToken;
+        break;
+      }
+      case 'ec2-security-group': {
+        const p = await send('DescribeSecurityGroups', () =>
+          ec2.send(new s.DescribeSecurityGroupsCommand(input), opts),
+        );
+        for (const v of p.SecurityGroups ?? [])
+          out.push({ id: v.GroupId ?? '', vpcId: v.VpcId, tags: tagMap(v.Tags), live: true });
+        NextToken = p.NextToken;
+        break;
+      }
+      case 'ec2-network-interface': {
+        const p = await send('DescribeNetworkInterfaces', () =>
+          ec2.send(new s.DescribeNetworkInterfacesCommand(input), opts),
+        );
+        for (const v of p.NetworkInterfaces ?? [])
+          out.push({ id: v.NetworkInterfaceId ?? '', vpcId: v.VpcId, tags: tagMap(v.TagSet), live: true });
+        NextToken = p.NextToken;
+        break;
+      }
+      default:
+        throw new Error(`internal: no EC2 describe for ${kind}`);
+    }
+  } while (NextToken);
+  return out;
+}
+
+const ID_FILTER: Partial<Record<OwnedKind, string>> = {
+  'ec2-vpc': 'vpc-id',
+  'ec2-subnet': 'subnet-id',
+  'ec2-route-table': 'route-table-id',
+  'ec2-internet-gateway': 'internet-gateway-id',
+  'ec2-nat-gateway': 'nat-gateway-id',
+  'ec2-security-group': 'group-id',
+  'ec2-network-interface': 'network-interface-id',
+};
+
+async function confirmEc2(ctx: OwnedContext, kind: OwnedKind, items: CloudResource[], signal?: AbortSignal) {
+  const filter = ID_FILTER[kind] as string;
+  const found = new Map<string, Ec2Item>();
+  for (const batch of chunk(
+    items.map((i) => i.id),
+    FILTER_VALUES_MAX,
+  ))
+    for (const item of await describeEc2(ctx, ctx.region, kind, [{ Name: filter, Values: batch }], signal))
+      found.set(item.id, item);
+  return items.flatMap((r) => {
+    const item = found.get(r.id);
+    if (!item?.live) return [];
+    return [{ ...r, tags: item.tags, name: nameOf(item.tags, r.id), ...(item.vpcId ? { vpcId: item.vpcId } : {}) }];
+  });
+}
+
+/** KMS keys as they are now: a key pending deletion is gone for our purposes. */
+async function confirmKeys(ctx: OwnedContext, items: CloudResource[], signal?: AbortSignal) {
+  const { region } = ctx;
+  const { kms, kmsSdk } = await ctx.clients(region);
+  const states = await mapConcurrent(items, LOOKUP_CONCURRENCY, (r) =>
+    callAws(
+      { call: 'kms:DescribeKey', region, signal },
+      async () => (await kms.send(new kmsSdk.DescribeKeyCommand({ KeyId: r.id }), { abortSignal: signal })).KeyMetadata,
+      () => undefined,
+    ),
+  );
+  // ScheduleKeyDeletion is the only deletion AWS offers (7 to 30 days later); once scheduled the
+  // key can no longer be used and costs nothing, so a key PendingDeletion counts as gone, and the
+  // teardown of a run whose module scheduled it is clean.
+  return items.filter((_, i) => {
+    const meta = states[i];
+    return (
+      meta !== undefined &&
+      meta.KeyManager !== 'AWS' &&
+      meta.KeyState !== 'PendingDeletion' &&
+      meta.KeyState !== 'PendingReplicaDeletion'
+    );
+  });
+}
+
+/** Elastic IPs (moto's tagging backend does not return them): DescribeAddresses by tag. */
+async function listAddresses(ctx: OwnedContext, runId: string | undefined, signal?: AbortSignal) {
+  const { region } = ctx;
+  const { ec2, ec2Sdk } = await ctx.clients(region);
+  const Filters =
+    runId === undefined ? [{ Name: 'tag-key', Values: [OWNER_TAG] }] : [{ Name: `tag:${OWNER_TAG}`, Values: [runId] }];
+  const out = await callAws({ call: 'ec2:DescribeAddresses', region, signal }, () =>
+    ec2.send(new ec2Sdk.DescribeAddressesCommand({ Filters }), { abortSignal: signal }),
+  );
+  return (out.Addresses ?? []).flatMap((a): CloudResource[] => {
+    if (!a.AllocationId) return [];
+    const tags = tagMap(a.Tags);
+    return [{ kind: 'ec2-eip', id: a.AllocationId, name: nameOf(tags, a.PublicIp ?? a.AllocationId), region, tags }];
+  });
+}
+
+/** IAM roles (not in moto's tagging backend; ListRoles does not return tags on AWS either). */
+async function listRoles(ctx: OwnedContext, signal?: AbortSignal): Promise<CloudResource[]> {
+  const { region } = ctx;
+  const { iam, iamSdk } = await ctx.clients(region);
+  const names: string[] = [];
+  let Marker: string | undefined;
+  do {
+    const page = await callAws({ call: 'iam:ListRoles', region: GLOBAL_REGION, signal }, () =>
+      iam.send(new iamSdk.ListRolesCommand({ Marker, MaxItems: 1000 }), { abortSignal: signal }),
+    );
+    for (const r of page.Roles ?? [])
+      // Service-linked roles are AWS's, never a module's.
+      if (r.RoleName && !r.Path?.startsWith('/aws-service-role/')) names.push(r.RoleName);
+    Marker = page.IsTruncated ? page.Marker : undefined;
+  } while (Marker);
+  const roles = await mapConcurrent(names, LOOKUP_CONCURRENCY, (RoleName) =>
+    callAws(
+      { call: 'iam:ListRoleTags', region: GLOBAL_REGION, signal },
+      async (): Promise<CloudResource> => {
+        const tags: SdkTag[] = [];
+        let marker: string | undefined;
+        do {
+          const page = await iam.send(new iamSdk.ListRoleTagsCommand({ RoleName, Marker: marker }), {
+            abortSignal: signal,
+          });
+          tags.push(...(page.Tags ?? []));
+          marker = page.IsTruncated ? page.Marker : undefined;
+        } while (marker);
+        return { kind: 'iam-role', id: RoleName, name: RoleName, region: GLOBAL_REGION, tags: tagMap(tags) };
+      },
+      () => undefined,
+    ),
+  );
+  return roles.filter((r) => r !== undefined);
+}
+
+/** EKS clusters and their node groups, with their tags. */
+async function listClusters(ctx: OwnedContext, signal?: AbortSignal): Promise<CloudResource[]> {
+  const { region } = ctx;
+  const { eks, eksSdk } = await ctx.clients(region);
+  const names: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await callAws({ call: 'eks:ListClusters', region, signal }, () =>
+      eks.send(new eksSdk.ListClustersCommand({ nextToken, maxResults: 100 }), { abortSignal: signal }),
+    );
+    names.push(...(page.clusters ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const described = await mapConcurrent(names, LOOKUP_CONCURRENCY, (name) =>
+    callAws(
+      { call: 'eks:DescribeCluster', region, signal },
+      async (): Promise<CloudResource[]> => {
+        const out = await eks.send(new eksSdk.DescribeClusterCommand({ name }), { abortSignal: signal });
+        const cluster: CloudResource = {
+          kind: 'eks-cluster',
+          id: name,
+          name,
+          region,
+          tags: { ...out.cluster?.tags },
+          ...(out.cluster?.resourcesVpcConfig?.vpcId ? { vpcId: out.cluster.resourcesVpcConfig.vpcId } : {}),
+        };
+        const groups: string[] = [];
+        let token: string | undefined;
+        do {
+          const page = await eks.send(new eksSdk.ListNodegroupsCommand({ clusterName: name, nextToken: token }), {
+            abortSignal: signal,
+          });
+          groups.push(...(page.nodegroups ?? []));
+          token = page.nextToken;
+        } while (token);
+        const nodegroups = await mapConcurrent(groups, LOOKUP_CONCURRENCY, async (ng) => {
+          const d = await eks
+            .send(new eksSdk.DescribeNodegroupCommand({ clusterName: name, nodegroupName: ng }), {
+              abortSignal: signal,
+            })
+            .catch((err: unknown) => {
+              if (awsErrorName(err) === 'ResourceNotFoundException') return undefined;
+              throw err;
+            });
+          return d?.nodegroup
+            ? ({ kind: 'eks-nodegroup', id: `${name}/${ng}`, name: ng, region, tags: { ...d.nodegroup.tags } } as const)
+            : undefined;
+        });
+        return [cluster, ...nodegroups.filter((n) => n !== undefined)];
+      },
+      // Deleted between the listing and the look-up.
+      () => [],
+    ),
+  );
+  return described.flat();
+}
+
+async function listRepositories(ctx: OwnedContext, signal?: AbortSignal): Promise<CloudResource[]> {
+  const { region } = ctx;
+  const { ecr, ecrSdk } = await ctx.clients(region);
+  const repos: { name: string; arn: string }[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await callAws({ call: 'ecr:DescribeRepositories', region, signal }, () =>
+      ecr.send(new ecrSdk.DescribeRepositoriesCommand({ nextToken, maxResults: 1000 }), { abortSignal: signal }),
+    );
+    for (const r of page.repositories ?? [])
+      if (r.repositoryName && r.repositoryArn) repos.push({ name: r.repositoryName, arn: r.repositoryArn });
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const tagged = await mapConcurrent(repos, LOOKUP_CONCURRENCY, async (repo) => {
+    const tags = await callAws(
+      { call: 'ecr:ListTagsForResource', region, signal },
+      async () => {
+        const out = await ecr.send(new ecrSdk.ListTagsForResourceCommand({ resourceArn: repo.arn }), {
+          abortSignal: signal,
+        });
+        return tagMap(out.tags);
+      },
+      () => undefined,
+    );
+    return tags && ({ kind: 'ecr-repository', id: repo.name, name: repo.name, region, tags } as const);
+  });
+  return tagged.filter((r) => r !== undefined);
+}
+
+/** Sorted by {@link DELETION_ORDER}, stable within a kind. */
+export function sortForDeletion(resources: CloudResource[]): CloudResource[] {
+  const rank = (r: CloudResource) => DELETION_ORDER.indexOf(r.kind);
+  return [...resources].sort((a, b) => rank(a) - rank(b));
+}
+
+// --------------------------------------------- load-balancer interfaces and controller groups
+
+/** Where the interfaces of a run's load balancers are looked for. */
+export interface NetworkInterfaceFilter {
+  /** Names of the load balancers seen (their interfaces are described `ELB net/<name>/<id>`). */
+  loadBalancerNames: string[];
+  /** The VPC to look in for any load balancer's interface (`ELB *`). */
+  vpcId?: string | undefined;
+}
+
+/** The interfaces ELB made for the filter's load balancers, or for any load balancer in the VPC. */
+export async function listLoadBalancerInterfaces(
+  ctx: OwnedContext,
+  filter: NetworkInterfaceFilter,
+  signal?: AbortSignal,
+): Promise<CloudResource[]> {
+  const { region } = ctx;
+  const queries: { Name: string; Values: string[] }[][] = [];
+  // ALBs are `ELB app/<name>/<id>`, NLBs `ELB net/<name>/<id>`; the filter takes * wildcards.
+  for (const names of chunk(filter.loadBalancerNames, FILTER_VALUES_MAX / 2))
+    queries.push([{ Name: 'description', Values: names.flatMap((n) => [`ELB net/${n}/*`, `ELB app/${n}/*`]) }]);
+  if (filter.vpcId)
+    queries.push([
+      { Name: 'vpc-id', Values: [filter.vpcId] },
+      { Name: 'description', Values: ['ELB *'] },
+    ]);
+  const found = new Map<string, CloudResource>();
+  const { ec2, ec2Sdk } = await ctx.clients(region);
+  for (const Filters of queries) {
+    let NextToken: string | undefined;
+    do {
+      const page = await callAws({ call: 'ec2:DescribeNetworkInterfaces', region, signal }, () =>
+        ec2.send(new ec2Sdk.DescribeNetworkInterfacesCommand({ Filters, NextToken }), { abortSignal: signal }),
+      );
+      for (const eni of page.NetworkInterfaces ?? [])
+        if (eni.NetworkInterfaceId)
+          found.set(eni.NetworkInterfaceId, {
+            kind: 'ec2-network-interface',
+            id: eni.NetworkInterfaceId,
+            name: eni.Description ?? eni.NetworkInterfaceId,
+            region,
+            tags: tagMap(eni.TagSet),
+            ...(eni.VpcId ? { vpcId: eni.VpcId } : {}),
+          });
+      NextToken = page.NextToken;
+    } while (NextToken);
+  }
+  return [...found.values()];
+}
+
+/**
+ * Security groups the load-balancer controllers made for a cluster's Services, which they do not
+ * always delete and which block the VPC's deletion: the AWS Load Balancer Controller's (tagged
+ * elbv2.k8s.aws/cluster=<cluster> and service.k8s.aws/resource or ingress.k8s.aws/resource) and
+ * the in-tree controller's (named k8s-elb-<lb>, tagged kubernetes.io/cluster/<cluster>). Never the
+ * cluster security group EKS makes (aws:eks:cluster-name), nor anything the modules create.
+ */
+export async function listControllerSecurityGroups(
+  ctx: OwnedContext,
+  clusterName: string,
+  signal?: AbortSignal,
+): Promise<CloudResource[]> {
+  const { region } = ctx;
+  const { ec2, ec2Sdk } = await ctx.clients(region);
+  const queries = [
+    [{ Name: 'tag:elbv2.k8s.aws/cluster', Values: [clusterName] }],
+    [{ Name: 'tag-key', Values: [`kubernetes.io/cluster/${clusterName}`] }],
+  ];
+  const found = new Map<string, CloudResource>();
+  for (const Filters of queries) {
+    let NextToken: string | undefined;
+    do {
+      const page = await callAws({ call: 'ec2:DescribeSecurityGroups', region, signal }, () =>
+        ec2.send(new ec2Sdk.DescribeSecurityGroupsCommand({ Filters, NextToken }), { abortSignal: signal }),
+      );
+      for (const sg of page.SecurityGroups ?? []) {
+        const tags = tagMap(sg.Tags);
+        const lbc =
+          tags['elbv2.k8s.aws/cluster'] === clusterName &&
+          (Object.hasOwn(tags, 'service.k8s.aws/resource') || Object.hasOwn(tags, 'ingress.k8s.aws/resource'));
+        const inTree =
+          Object.hasOwn(tags, `kubernetes.io/cluster/${clusterName}`) && (sg.GroupName ?? '').startsWith('k8s-elb-');
+        if (!sg.GroupId || Object.hasOwn(tags, 'aws:eks:cluster-name') || !(lbc || inTree)) continue;
+        found.set(sg.GroupId, {
+          kind: 'ec2-security-group',
+          id: sg.GroupId,
+          name: sg.GroupName ?? sg.GroupId,
+          region,
+          tags,
+          ...(sg.VpcId ? { vpcId: sg.VpcId } : {}),
+        });
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+  }
+  return [...found.values()];
+}
+
+/** The VPC of an EKS cluster, if the cluster still exists. */
+export async function clusterVpc(
+  ctx: OwnedContext,
+  clusterName: string,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const { region } = ctx;
+  const { eks, eksSdk } = await ctx.clients(region);
+  const out = await callAws(
+    { call: 'eks:DescribeCluster', region, signal },
+    () => eks.send(new eksSdk.DescribeClusterCommand({ name: clusterName }), { abortSignal: signal }),
+    () => undefined,
+  );
+  return out?.cluster?.resourcesVpcConfig?.vpcId || undefined;
+}
+
+// ----------------------------------------------------------------------------------- deleting
+
+interface Waits {
+  signal?: AbortSignal | undefined;
+  deadlineAt: number;
+  pollMs: number;
+}
+
+/** Polls until `done` answers true; InfrastructureError at the deadline, InterruptedError on abort. */
+async function waitUntil(what: string, done: () => Promise<boolean>, w: Waits): Promise<void> {
+  for (;;) {
+    if (w.signal?.aborted) throw new InterruptedError(`interrupted while waiting for ${what}`);
+    if (await done()) return;
+    const left = w.deadlineAt - performance.now();
+    if (left <= 0)
+      throw new InfrastructureError('E_AWS_WAIT_DEADLINE', `gave up waiting for ${what}: the deadline passed`, {
+        fix: 'run `bench cleanup` again later; AWS may need more time',
+        data: { what },
+      });
+    try {
+      await sleep(Math.min(w.pollMs, left), undefined, { signal: w.signal });
+    } catch {
+      throw new InterruptedError(`interrupted while waiting for ${what}`);
+    }
+  }
+}
+
+/** Runs `act` again while AWS says something still depends on the resource, until the deadline. */
+async function whileInUse(act: () => Promise<unknown>, w: Waits): Promise<void> {
+  for (;;) {
+    try {
+      await act();
+      return;
+    } catch (err) {
+      if (!IN_USE.has(awsErrorName(err)) || performance.now() + w.pollMs > w.deadlineAt) throw err;
+    }
+    try {
+      await sleep(w.pollMs, undefined, { signal: w.signal });
+    } catch {
+      throw new InterruptedError('interrupted while waiting for a dependency to go');
+    }
+  }
+}
+
+/** Whether an interface belongs to a load balancer (ELB's own: nobody else may delete it). */
+function isElbInterface(eni: Ec2Sdk.NetworkInterface): boolean {
+  return (
+    (eni.Description ?? '').startsWith('ELB ') ||
+    eni.InterfaceType === 'network_load_balancer' ||
+    eni.InterfaceType === 'gateway_load_balancer' ||
+    (eni.RequesterManaged === true && eni.RequesterId === 'amazon-elb')
+  );
+}
+
+/**
+ * Deletes the given resources in {@link DELETION_ORDER}. A failure does not stop the others (it is
+ * reported; what depended on it then fails too, each with its own message); an abort does.
+ */
+export async function deleteOwned(
+  ctx: OwnedContext,
+  resources: CloudResource[],
+  options: DeleteOwnedOptions = {},
+): Promise<DeleteOwnedResult> {
+  const w: Waits = {
+    signal: options.signal,
+    deadlineAt: performance.now() + (options.deadlineMs ?? 20 * 60_000),
+    pollMs: options.pollMs ?? 5000,
+  };
+  const result: DeleteOwnedResult = { deleted: [], failed: [] };
+  const groupsToDelete = new Set(resources.filter((r) => r.kind === 'ec2-security-group').map((r) => r.id));
+  let referencesRevoked = false;
+  for (const r of sortForDeletion(resources)) {
+    if (options.signal?.aborted) throw new InterruptedError(`interrupted before deleting ${r.kind} ${r.id}`);
+    options.onDeleting?.(r);
+    try {
+      if (r.kind === 'ec2-security-group' && !referencesRevoked) {
+        referencesRevoked = true;
+        await revokeReferences(ctx, resources, groupsToDelete, w);
+      }
+      await deleteOne(ctx, r, w);
+      result.deleted.push(r);
+      options.onDeleted?.(r);
+    } catch (err) {
+      if (err instanceof InterruptedError) throw err;
+      const message = (err as Error).message;
+      result.failed.push({ resource: r, message });
+      options.onFailed?.(r, err as Error);
+    }
+  }
+  return result;
+}
+
+/** The region whose clients act on a resource (IAM's global roles: the adapter's own). */
+const regionFor = (ctx: OwnedContext, r: CloudResource) => (r.region === GLOBAL_REGION ? ctx.region : r.region);
+
+async function deleteOne(ctx: OwnedContext, r: CloudResource, w: Waits): Promise<void> {
+  const region = regionFor(ctx, r);
+  const c = await ctx.clients(region);
+  const { signal } = w;
+  const call = <T>(name: string, run: () => Promise<T>) =>
+    callAws({ call: name, region: r.region, signal }, run, () => undefined);
+  const opts = { abortSignal: signal };
+  switch (r.kind) {
+    case 'elbv2-load-balancer': {
+      const { elb, elbSdk } = c;
+      let Marker: string | undefined;
+      const listeners: string[] = [];
+      do {
+        const page = await call('elbv2:DescribeListeners', () =>
+          elb.send(new elbSdk.DescribeListenersCommand({ LoadBalancerArn: r.id, Marker }), opts),
+        );
+        if (!page) return;
+        for (const l of page.Listeners ?? []) if (l.ListenerArn) listeners.push(l.ListenerArn);
+        Marker = page.NextMarker;
+      } while (Marker);
+      for (const ListenerArn of listeners)
+        await call('elbv2:DeleteListener', () => elb.send(new elbSdk.DeleteListenerCommand({ ListenerArn }), opts));
+      await call('elbv2:DeleteLoadBalancer', () =>
+        elb.send(new elbSdk.DeleteLoadBalancerCommand({ LoadBalancerArn: r.id }), opts),
+      );
+      return;
+    }
+    case 'elbv2-target-group': {
+      const { elb, elbSdk } = c;
+      // In use until the load balancer deleted just before has let go of it.
+      await whileInUse(
+        () =>
+          call('elbv2:DeleteTargetGroup', () =>
+            elb.send(new elbSdk.DeleteTargetGroupCommand({ TargetGroupArn: r.id }), opts),
+          ),
+        w,
+      );
+      return;
+    }
+    case 'eks-nodegroup': {
+      const [clusterName = '', nodegroupName = ''] = splitOnce(r.id, '/');
+      await deleteNodegroup(c, region, clusterName, nodegroupName, w);
+      return;
+    }
+    case 'eks-cluster': {
+      const { eks, eksSdk } = c;
+      // A node group the list did not carry (another run's tag, or none) would block the cluster
+      // for good; it lives in a cluster of this run, so it goes with it.
+      const groups =
+        (
+          await call('eks:ListNodegroups', () =>
+            eks.send(new eksSdk.ListNodegroupsCommand({ clusterName: r.id }), opts),
+          )
+        )?.nodegroups ?? [];
+      for (const ng of groups) await deleteNodegroup(c, region, r.id, ng, w);
+      await whileInUse(
+        () => call('eks:DeleteCluster', () => eks.send(new eksSdk.DeleteClusterCommand({ name: r.id }), opts)),
+        w,
+      );
+      await waitUntil(
+        `EKS cluster ${r.id} to be deleted`,
+        async () =>
+          (await call('eks:DescribeCluster', () =>
+            eks.send(new eksSdk.DescribeClusterCommand({ name: r.id }), opts),
+          )) === undefined,
+        w,
+      );
+      return;
+    }
+    case 'ec2-nat-gateway': {
+      const { ec2, ec2Sdk } = c;
+      await call('ec2:DeleteNatGateway', () =>
+        ec2.send(new ec2Sdk.DeleteNatGatewayCommand({ NatGatewayId: r.id }), opts),
+      );
+      // Its Elastic IP is released next, which AWS refuses while the NAT gateway holds it.
+      await waitUntil(
+        `NAT gateway ${r.id} to be deleted`,
+        async () => {
+          const items = await describeEc2(
+            ctx,
+            region,
+            'ec2-nat-gateway',
+            [{ Name: 'nat-gateway-id', Values: [r.id] }],
+            signal,
+          );
+          return items.every((i) => i.id !== r.id || !i.live);
+        },
+        w,
+      );
+      return;
+    }
+    case 'ec2-eip': {
+      const { ec2, ec2Sdk } = c;
+      const found = await call('ec2:DescribeAddresses', () =>
+        ec2.send(new ec2Sdk.DescribeAddressesCommand({ AllocationIds: [r.id] }), opts),
+      );
+      const address = found?.Addresses?.[0];
+      if (!address) return;
+      if (address.AssociationId) {
+        const AssociationId = address.AssociationId;
+        await call('ec2:DisassociateAddress', () =>
+          ec2.send(new ec2Sdk.DisassociateAddressCommand({ AssociationId }), opts),
+        );
+      }
+      await whileInUse(
+        () =>
+          call('ec2:ReleaseAddress', () => ec2.send(new ec2Sdk.ReleaseAddressCommand({ AllocationId: r.id }), opts)),
+        w,
+      );
+      return;
+    }
+    case 'ec2-network-interface': {
+      const { ec2, ec2Sdk } = c;
+      const describe = async () =>
+        (
+          await call('ec2:DescribeNetworkInterfaces', () =>
+            ec2.send(
+              new ec2Sdk.DescribeNetworkInterfacesCommand({
+                Filters: [{ Name: 'network-interface-id', Values: [r.id] }],
+              }),
+              opts,
+            ),
+          )
+        )?.NetworkInterfaces?.[0];
+      const eni = await describe();
+      if (!eni) return;
+      if (isElbInterface(eni)) {
+        // Nobody may delete ELB's interfaces; they go minutes after their load balancer.
+        await waitUntil(`network interface ${r.id} (${eni.Description}) to go`, async () => !(await describe()), w);
+        return;
+      }
+      if (eni.Attachment?.AttachmentId) {
+        const AttachmentId = eni.Attachment.AttachmentId;
+        await call('ec2:DetachNetworkInterface', () =>
+          ec2.send(new ec2Sdk.DetachNetworkInterfaceCommand({ AttachmentId, Force: true }), opts),
+        );
+        await waitUntil(
+          `network interface ${r.id} to be detached`,
+          async () => ((await describe())?.Status ?? 'available') === 'available',
+          w,
+        );
+      }
+      await whileInUse(
+        () =>
+          call('ec2:DeleteNetworkInterface', () =>
+            ec2.send(new ec2Sdk.DeleteNetworkInterfaceCommand({ NetworkInterfaceId: r.id }), opts),
+          ),
+        w,
+      );
+      return;
+    }
+    case 'ec2-security-group': {
+      const { ec2, ec2Sdk } = c;
+      await whileInUse(
+        () =>
+          call('ec2:DeleteSecurityGroup', () =>
+            ec2.send(new ec2Sdk.DeleteSecurityGroupCommand({ GroupId: r.id }), opts),
+          ),
+        w,
+      );
+      return;
+    }
+    case 'ec2-subnet': {
+      const { ec2, ec2Sdk } = c;
+      // In use while an interface (e.g. a lingering load balancer's) is still in it.
+      await whileInUse(
+        () => call('ec2:DeleteSubnet', () => ec2.send(new ec2Sdk.DeleteSubnetCommand({ SubnetId: r.id }), opts)),
+        w,
+      );
+      return;
+    }
+    case 'ec2-route-table': {
+      const { ec2, ec2Sdk } = c;
+      const found = await call('ec2:DescribeRouteTables', () =>
+        ec2.send(
+          new ec2Sdk.DescribeRouteTablesCommand({ Filters: [{ Name: 'route-table-id', Values: [r.id] }] }),
+          opts,
+        ),
+      );
+      const table = found?.RouteTables?.[0];
+      if (!table) return;
+      for (const a of table.Associations ?? []) {
+        if (a.Main || !a.RouteTableAssociationId) continue;
+        const AssociationId = a.RouteTableAssociationId;
+        await call('ec2:DisassociateRouteTable', () =>
+          ec2.send(new ec2Sdk.DisassociateRouteTableCommand({ AssociationId }), opts),
+        );
+      }
+      await whileInUse(
+        () =>
+          call('ec2:DeleteRouteTable', () =>
+            ec2.send(new ec2Sdk.DeleteRouteTableCommand({ RouteTableId: r.id }), opts),
+          ),
+        w,
+      );
+      return;
+    }
+    case 'ec2-internet-gateway': {
+      const { ec2, ec2Sdk } = c;
+      const found = await call('ec2:DescribeInternetGateways', () =>
+        ec2.send(
+          new ec2Sdk.DescribeInternetGatewaysCommand({ Filters: [{ Name: 'internet-gateway-id', Values: [r.id] }] }),
+          opts,
+        ),
+      );
+      const igw = found?.InternetGateways?.[0];
+      if (!igw) return;
+      for (const a of igw.Attachments ?? []) {
+        const VpcId = a.VpcId;
+        if (!VpcId) continue;
+        // Refused while an address in the VPC is still mapped (a NAT gateway going): retried.
+        await whileInUse(
+          () =>
+            call('ec2:DetachInternetGateway', () =>
+              ec2.send(new ec2Sdk.DetachInternetGatewayCommand({ InternetGatewayId: r.id, VpcId }), opts),
+            ),
+          w,
+        );
+      }
+      await call('ec2:DeleteInternetGateway', () =>
+        ec2.send(new ec2Sdk.DeleteInternetGatewayCommand({ InternetGatewayId: r.id }), opts),
+      );
+      return;
+    }
+    case 'ec2-vpc': {
+      const { ec2, ec2Sdk } = c;
+      await whileInUse(
+        () => call('ec2:DeleteVpc', () => ec2.send(new ec2Sdk.DeleteVpcCommand({ VpcId: r.id }), opts)),
+        w,
+      );
+      return;
+    }
+    case 'iam-role': {
+      const { iam, iamSdk } = c;
+      const RoleName = r.id;
+      const attached =
+        (await call('iam:ListAttachedRolePolicies', () =>
+          iam.send(new iamSdk.ListAttachedRolePoliciesCommand({ RoleName }), opts),
+        )) ?? undefined;
+      if (attached === undefined) return; // the role is gone
+      for (const p of attached.AttachedPolicies ?? []) {
+        const PolicyArn = p.PolicyArn;
+        if (PolicyArn)
+          await call('iam:DetachRolePolicy', () =>
+            iam.send(new iamSdk.DetachRolePolicyCommand({ RoleName, PolicyArn }), opts),
+          );
+      }
+      const inline = await call('iam:ListRolePolicies', () =>
+        iam.send(new iamSdk.ListRolePoliciesCommand({ RoleName }), opts),
+      );
+      for (const PolicyName of inline?.PolicyNames ?? [])
+        await call('iam:DeleteRolePolicy', () =>
+          iam.send(new iamSdk.DeleteRolePolicyCommand({ RoleName, PolicyName }), opts),
+        );
+      const profiles = await call('iam:ListInstanceProfilesForRole', () =>
+        iam.send(new iamSdk.ListInstanceProfilesForRoleCommand({ RoleName }), opts),
+      );
+      for (const p of profiles?.InstanceProfiles ?? []) {
+        const InstanceProfileName = p.InstanceProfileName;
+        if (InstanceProfileName)
+          await call('iam:RemoveRoleFromInstanceProfile', () =>
+            iam.send(new iamSdk.RemoveRoleFromInstanceProfileCommand({ InstanceProfileName, RoleName }), opts),
+          );
+      }
+      await call('iam:DeleteRole', () => iam.send(new iamSdk.DeleteRoleCommand({ RoleName }), opts));
+      return;
+    }
+    case 'kms-key': {
+      const { kms, kmsSdk } = c;
+      try {
+        // The key id, not its ARN: moto 5.2 answers 500 to an ARN here.
+        await call('kms:ScheduleKeyDeletion', () =>
+          kms.send(new kmsSdk.ScheduleKeyDeletionCommand({ KeyId: r.id, PendingWindowInDays: 7 }), opts),
+        );
+      } catch (err) {
+        // Already pending deletion: what was asked is done.
+        if (awsErrorName(err) !== 'KMSInvalidStateException') throw err;
+      }
+      return;
+    }
+    case 'ecr-repository': {
+      const { ecr, ecrSdk } = c;
+      await call('ecr:DeleteRepository', () =>
+        ecr.send(new ecrSdk.DeleteRepositoryCommand({ repositoryName: r.id, force: true }), opts),
+      );
+      return;
+    }
+  }
+}
+
+async function deleteNodegroup(
+  c: RegionClients,
+  region: string,
+  clusterName: string,
+  nodegroupName: string,
+  w: Waits,
+): Promise<void> {
+  const { eks, eksSdk } = c;
+  const opts = { abortSignal: w.signal };
+  const call = <T>(name: string, run: () => Promise<T>) =>
+    callAws({ call: name, region, signal: w.signal }, run, () => undefined);
+  await whileInUse(
+    () =>
+      call('eks:DeleteNodegroup', () =>
+        eks.send(new eksSdk.DeleteNodegroupCommand({ clusterName, nodegroupName }), opts),
+      ),
+    w,
+  );
+  await waitUntil(
+    `EKS node group ${clusterName}/${nodegroupName} to be deleted`,
+    async () =>
+      (await call('eks:DescribeNodegroup', () =>
+        eks.send(new eksSdk.DescribeNodegroupCommand({ clusterName, nodegroupName }), opts),
+      )) === undefined,
+    w,
+  );
+}
+
+/**
+ * Rules of any group in the VPCs concerned that name a group about to be deleted: AWS refuses to
+ * delete a group another group's rule references, so those rules go first.
+ */
+async function revokeReferences(
+  ctx: OwnedContext,
+  resources: CloudResource[],
+  doomed: Set<string>,
+  w: Waits,
+): Promise<void> {
+  const groups = resources.filter((r) => r.kind === 'ec2-security-group');
+  const byRegion = groupBy(groups, (g) => regionFor(ctx, g));
+  for (const [region, inRegion] of byRegion) {
+    const { ec2, ec2Sdk } = await ctx.clients(region);
+    const vpcs = [...new Set(inRegion.map((g) => g.vpcId).filter((v): v is string => !!v))];
+    const Filters =
+      vpcs.length > 0 ? [{ Name: 'vpc-id', Values: vpcs }] : [{ Name: 'group-id', Values: inRegion.map((g) => g.id) }];
+    const page = await callAws({ call: 'ec2:DescribeSecurityGroups', region, signal: w.signal }, () =>
+      ec2.send(new ec2Sdk.DescribeSecurityGroupsCommand({ Filters }), { abortSignal: w.signal }),
+    );
+    for (const sg of page.SecurityGroups ?? []) {
+      const GroupId = sg.GroupId;
+      if (!GroupId) continue;
+      const naming = (perms: Ec2Sdk.IpPermission[] | undefined) =>
+        (perms ?? [])
+          .map((p) => ({
+            ...p,
+            UserIdGroupPairs: (p.UserIdGroupPairs ?? []).filter((u) => doomed.has(u.GroupId ?? '')),
+          }))
+          .filter((p) => p.UserIdGroupPairs.length > 0)
+          .map((p) => ({ ...p, IpRanges: [], Ipv6Ranges: [], PrefixListIds: [] }));
+      const ingress = naming(sg.IpPermissions);
+      const egress = naming(sg.IpPermissionsEgress);
+      if (ingress.length > 0)
+        await callAws(
+          { call: 'ec2:RevokeSecurityGroupIngress', region, signal: w.signal },
+          () =>
+            ec2.send(new ec2Sdk.RevokeSecurityGroupIngressCommand({ GroupId, IpPermissions: ingress }), {
+              abortSignal: w.signal,
+            }),
+          () => undefined,
+        );
+      if (egress.length > 0)
+        await callAws(
+          { call: 'ec2:RevokeSecurityGroupEgress', region, signal: w.signal },
+          () =>
+            ec2.send(new ec2Sdk.RevokeSecurityGroupEgressCommand({ GroupId, IpPermissions: egress }), {
+              abortSignal: w.signal,
+            }),
+          () => undefined,
+        );
+    }
+  }
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+function splitOnce(s: string, sep: string): [string, string] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + sep.length)];
+}

@@ -1,5 +1,6 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, V1Lease, V1MicroTime } from '@kubernetes/client-node';
 import { InfrastructureError, InterruptedError } from '../errors.ts';
+import { isKubeNotFound, kubeCall, kubeStatus } from './kube-errors.ts';
 
 /**
  * How the tool reaches a cluster: EKS (a kubeconfig built in memory from the module outputs,
@@ -117,7 +118,52 @@ export interface KubeCluster {
   ): Promise<void>;
 }
 
-const notFound = (err: unknown) => (err as { code?: number }).code === 404;
+/** The Lease calls a run's ownership of a cluster needs (src/phases/lease.ts holds the policy). */
+export interface KubeLeases {
+  /** The API server's URL, for messages. */
+  readonly server: string;
+  /** The lease, or undefined when there is none. */
+  readLease(key: LeaseKey): Promise<ClusterLease | undefined>;
+  /** Creates the lease; 'conflict' when one of that name exists already (someone else won the race). */
+  createLease(key: LeaseKey, spec: LeaseSpec): Promise<ClusterLease | 'conflict'>;
+  /**
+   * Replaces the lease as read (optimistic concurrency on its resourceVersion); 'conflict' when it
+   * changed since (another run renewed or took it), 'gone' when it was deleted.
+   */
+  replaceLease(current: ClusterLease, spec: LeaseSpec): Promise<ClusterLease | 'conflict' | 'gone'>;
+  /** Deletes the lease only if it is still as read (resourceVersion precondition); false when it was not. */
+  deleteLease(current: ClusterLease): Promise<boolean>;
+}
+
+/** Where a lease lives. */
+export interface LeaseKey {
+  namespace: string;
+  name: string;
+}
+
+/** What a lease says, as the run's policy reads it (coordination.k8s.io/v1 Lease). */
+export interface LeaseSpec {
+  holder: string;
+  durationSeconds: number;
+  acquiredAt: Date;
+  renewedAt: Date;
+  transitions: number;
+  annotations: Record<string, string>;
+}
+
+/** A lease as the API server holds it. */
+export interface ClusterLease extends LeaseKey {
+  /** holderIdentity; undefined when released without deletion. */
+  holder: string | undefined;
+  durationSeconds: number | undefined;
+  acquiredAt: Date | undefined;
+  renewedAt: Date | undefined;
+  transitions: number;
+  annotations: Record<string, string>;
+  resourceVersion: string;
+}
+
+const notFound = isKubeNotFound;
 
 /** The real cluster client on @kubernetes/client-node. */
 export function createKubeCluster(connection: ClusterConnection): KubeCluster {
@@ -126,14 +172,19 @@ export function createKubeCluster(connection: ClusterConnection): KubeCluster {
     const kc = await connection.kubeConfig();
     return { core: kc.makeApiClient(k8s.CoreV1Api), net: kc.makeApiClient(k8s.NetworkingV1Api) };
   };
+  /** Every API call goes through here: retries of 429 / 5xx, failures in our words (404 passed through). */
+  const call = <T>(operation: string, object: string | undefined, fn: () => Promise<T>, passThrough?: number[]) =>
+    kubeCall({ operation, object, server: connection.server }, fn, { passThrough });
   const exists = async (ref: KubeRef): Promise<boolean> => {
     const { core, net } = await apis();
     try {
-      if (ref.kind === 'Service')
-        await core.readNamespacedService({ name: ref.name, namespace: ref.namespace as string });
-      else if (ref.kind === 'Ingress')
-        await net.readNamespacedIngress({ name: ref.name, namespace: ref.namespace as string });
-      else await core.readNamespace({ name: ref.name });
+      await call<unknown>('read', describeRef(ref), () =>
+        ref.kind === 'Service'
+          ? core.readNamespacedService({ name: ref.name, namespace: ref.namespace as string })
+          : ref.kind === 'Ingress'
+            ? net.readNamespacedIngress({ name: ref.name, namespace: ref.namespace as string })
+            : core.readNamespace({ name: ref.name }),
+      );
       return true;
     } catch (err) {
       if (notFound(err)) return false;
@@ -144,10 +195,14 @@ export function createKubeCluster(connection: ClusterConnection): KubeCluster {
     async listRunLoadBalancers(runId) {
       const { core, net } = await apis();
       const labelSelector = `bench.dev/run-id=${runId}`;
-      const services = (await core.listServiceForAllNamespaces({ labelSelector })).items
+      const services = (
+        await call('list', 'Services (all namespaces)', () => core.listServiceForAllNamespaces({ labelSelector }))
+      ).items
         .filter((s) => s.spec?.type === 'LoadBalancer')
         .map((s): KubeRef => ({ kind: 'Service', namespace: s.metadata?.namespace, name: s.metadata?.name as string }));
-      const ingresses = (await net.listIngressForAllNamespaces({ labelSelector })).items.map((i): KubeRef => ({
+      const ingresses = (
+        await call('list', 'Ingresses (all namespaces)', () => net.listIngressForAllNamespaces({ labelSelector }))
+      ).items.map((i): KubeRef => ({
         kind: 'Ingress',
         namespace: i.metadata?.namespace,
         name: i.metadata?.name as string,
@@ -156,7 +211,9 @@ export function createKubeCluster(connection: ClusterConnection): KubeCluster {
     },
     async listRunNamespaces(runId) {
       const { core } = await apis();
-      return (await core.listNamespace({ labelSelector: `bench.dev/run-id=${runId}` })).items.map((n): KubeRef => ({
+      return (
+        await call('list', 'Namespaces', () => core.listNamespace({ labelSelector: `bench.dev/run-id=${runId}` }))
+      ).items.map((n): KubeRef => ({
         kind: 'Namespace',
         name: n.metadata?.name as string,
       }));
@@ -164,11 +221,13 @@ export function createKubeCluster(connection: ClusterConnection): KubeCluster {
     async deleteObject(ref) {
       const { core, net } = await apis();
       try {
-        if (ref.kind === 'Service')
-          await core.deleteNamespacedService({ name: ref.name, namespace: ref.namespace as string });
-        else if (ref.kind === 'Ingress')
-          await net.deleteNamespacedIngress({ name: ref.name, namespace: ref.namespace as string });
-        else await core.deleteNamespace({ name: ref.name });
+        await call<unknown>('delete', describeRef(ref), () =>
+          ref.kind === 'Service'
+            ? core.deleteNamespacedService({ name: ref.name, namespace: ref.namespace as string })
+            : ref.kind === 'Ingress'
+              ? net.deleteNamespacedIngress({ name: ref.name, namespace: ref.namespace as string })
+              : core.deleteNamespace({ name: ref.name }),
+        );
       } catch (err) {
         if (!notFound(err)) throw err;
       }
@@ -177,11 +236,13 @@ export function createKubeCluster(connection: ClusterConnection): KubeCluster {
       const k8s = await import('@kubernetes/client-node');
       const client = k8s.KubernetesObjectApi.makeApiClient(await connection.kubeConfig());
       try {
-        await client.delete({
-          apiVersion: ref.apiVersion,
-          kind: ref.kind,
-          metadata: { name: ref.name, namespace: ref.namespace },
-        });
+        await call('delete', describeRef(ref), () =>
+          client.delete({
+            apiVersion: ref.apiVersion,
+            kind: ref.kind,
+            metadata: { name: ref.name, namespace: ref.namespace },
+          }),
+        );
       } catch (err) {
         if (!notFound(err)) throw err;
       }
@@ -190,11 +251,13 @@ export function createKubeCluster(connection: ClusterConnection): KubeCluster {
       const k8s = await import('@kubernetes/client-node');
       const client = k8s.KubernetesObjectApi.makeApiClient(await connection.kubeConfig());
       try {
-        await client.read({
-          apiVersion: ref.apiVersion,
-          kind: ref.kind,
-          metadata: { name: ref.name, namespace: ref.namespace },
-        });
+        await call('read', describeRef(ref), () =>
+          client.read({
+            apiVersion: ref.apiVersion,
+            kind: ref.kind,
+            metadata: { name: ref.name, namespace: ref.namespace },
+          }),
+        );
         return true;
       } catch (err) {
         if (notFound(err)) return false;
@@ -229,7 +292,130 @@ export function createKubeCluster(connection: ClusterConnection): KubeCluster {
   };
 }
 
+/** The real Lease client on @kubernetes/client-node. */
+export function createKubeLeases(connection: ClusterConnection): KubeLeases {
+  const apis = async () => {
+    const k8s = await import('@kubernetes/client-node');
+    return { coordination: (await connection.kubeConfig()).makeApiClient(k8s.CoordinationV1Api), k8s };
+  };
+  const call = <T>(operation: string, object: string | undefined, fn: () => Promise<T>, passThrough?: number[]) =>
+    kubeCall({ operation, object, server: connection.server }, fn, { passThrough });
+  return {
+    server: connection.server,
+    async readLease(key) {
+      const { coordination } = await apis();
+      try {
+        return fromLease(await call('read', leaseName(key), () => coordination.readNamespacedLease(key)));
+      } catch (err) {
+        if (notFound(err)) return undefined;
+        throw err;
+      }
+    },
+    async createLease(key, spec) {
+      const { coordination, k8s } = await apis();
+      try {
+        const body = toLease(k8s.V1MicroTime, key, spec, undefined);
+        return fromLease(
+          await call(
+            'create',
+            leaseName(key),
+            () => coordination.createNamespacedLease({ namespace: key.namespace, body }),
+            [409],
+          ),
+        );
+      } catch (err) {
+        if (kubeStatus(err) === 409) return 'conflict';
+        throw err;
+      }
+    },
+    async replaceLease(current, spec) {
+      const { coordination, k8s } = await apis();
+      try {
+        const body = toLease(k8s.V1MicroTime, current, spec, current.resourceVersion);
+        return fromLease(
+          await call(
+            'replace',
+            leaseName(current),
+            () => coordination.replaceNamespacedLease({ name: current.name, namespace: current.namespace, body }),
+            [404, 409],
+          ),
+        );
+      } catch (err) {
+        if (kubeStatus(err) === 409) return 'conflict';
+        if (notFound(err)) return 'gone';
+        throw err;
+      }
+    },
+    async deleteLease(current) {
+      const { coordination } = await apis();
+      try {
+        await call(
+          'delete',
+          leaseName(current),
+          () =>
+            coordination.deleteNamespacedLease({
+              name: current.name,
+              namespace: current.namespace,
+              body: { preconditions: { resourceVersion: current.resourceVersion } },
+            }),
+          [404, 409],
+        );
+        return true;
+      } catch (err) {
+        if (notFound(err) || kubeStatus(err) === 409) return false;
+        throw err;
+      }
+    },
+  };
+}
+
+const leaseName = (key: LeaseKey) => `Lease ${key.namespace}/${key.name}`;
+
+type LeaseObject = V1Lease;
+
+function toLease(
+  MicroTime: typeof V1MicroTime,
+  key: LeaseKey,
+  spec: LeaseSpec,
+  resourceVersion: string | undefined,
+): LeaseObject {
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: {
+      name: key.name,
+      namespace: key.namespace,
+      annotations: spec.annotations,
+      labels: { 'app.kubernetes.io/managed-by': 'bench' },
+      ...(resourceVersion ? { resourceVersion } : {}),
+    },
+    spec: {
+      holderIdentity: spec.holder,
+      leaseDurationSeconds: spec.durationSeconds,
+      // The API server takes MicroTime with six fractional digits only; V1MicroTime writes them.
+      acquireTime: new MicroTime(spec.acquiredAt),
+      renewTime: new MicroTime(spec.renewedAt),
+      leaseTransitions: spec.transitions,
+    },
+  };
+}
+
+function fromLease(lease: LeaseObject): ClusterLease {
+  const date = (d: Date | string | undefined) => (d === undefined ? undefined : new Date(d));
+  return {
+    namespace: lease.metadata?.namespace ?? '',
+    name: lease.metadata?.name ?? '',
+    holder: lease.spec?.holderIdentity || undefined,
+    durationSeconds: lease.spec?.leaseDurationSeconds,
+    acquiredAt: date(lease.spec?.acquireTime),
+    renewedAt: date(lease.spec?.renewTime),
+    transitions: lease.spec?.leaseTransitions ?? 0,
+    annotations: { ...(lease.metadata?.annotations ?? {}) },
+    resourceVersion: lease.metadata?.resourceVersion ?? '',
+  };
+}
+
 /** `Service ns/name`, for messages. */
-export function describeRef(ref: KubeRef): string {
+export function describeRef(ref: { kind: string; namespace?: string; name: string }): string {
   return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
 }

@@ -2,6 +2,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { InfrastructureError, InterruptedError } from '../errors.ts';
 import type { KubeObject } from '../suite/render.ts';
 import type { ClusterConnection } from './kube-cluster.ts';
+import { isKubeNotFound, kubeCall } from './kube-errors.ts';
 
 /** The field manager every object the tool applies is owned by (server-side apply). */
 export const FIELD_MANAGER = 'bench';
@@ -77,7 +78,11 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-const notFound = (err: unknown) => (err as { code?: number }).code === 404;
+const notFound = isKubeNotFound;
+
+/** `Kind ns/name`, for messages. */
+const named = (kind: string, namespace: string | undefined, name: string) =>
+  `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
 
 /** Rolled out: the controller has seen the latest spec and every replica is updated and available. */
 export function isRolledOut(
@@ -114,6 +119,9 @@ const PLURALS: Record<WorkloadRef['kind'], string> = {
 export function createKubeWorkloads(connection: ClusterConnection): KubeWorkloads {
   const k8s = () => import('@kubernetes/client-node');
   const kc = () => connection.kubeConfig();
+  /** Every API call goes through here: retries of 429 / 5xx, failures in our words (404 passed through). */
+  const call = <T>(operation: string, object: string | undefined, fn: () => Promise<T>) =>
+    kubeCall({ operation, object, server: connection.server }, fn);
 
   /** Watches one object until `done` says so, with a deadline and an AbortSignal. */
   async function watchUntil<T>(
@@ -186,13 +194,15 @@ export function createKubeWorkloads(connection: ClusterConnection): KubeWorkload
     async apply(object) {
       const { KubernetesObjectApi, PatchStrategy } = await k8s();
       const client = KubernetesObjectApi.makeApiClient(await kc());
-      const res = (await client.patch(
-        object as KubernetesObject,
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-        true,
-        PatchStrategy.ServerSideApply,
+      const res = (await call('apply', named(object.kind, object.metadata.namespace, object.metadata.name), () =>
+        client.patch(
+          object as KubernetesObject,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+          true,
+          PatchStrategy.ServerSideApply,
+        ),
       )) as KubernetesObject;
       return {
         kind: object.kind,
@@ -206,7 +216,9 @@ export function createKubeWorkloads(connection: ClusterConnection): KubeWorkload
       const { KubernetesObjectApi } = await k8s();
       const client = KubernetesObjectApi.makeApiClient(await kc());
       try {
-        await client.delete(object as KubernetesObject, undefined, undefined, undefined, undefined, 'Background');
+        await call('delete', named(object.kind, object.metadata.namespace, object.metadata.name), () =>
+          client.delete(object as KubernetesObject, undefined, undefined, undefined, undefined, 'Background'),
+        );
       } catch (err) {
         if (!notFound(err)) throw err;
       }
@@ -217,10 +229,15 @@ export function createKubeWorkloads(connection: ClusterConnection): KubeWorkload
       const body = { spec: { replicas } };
       const { setHeaderOptions, PatchStrategy } = await k8s();
       const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+      const what = named(ref.kind, ref.namespace, ref.name);
       if (ref.kind === 'Deployment')
-        await apps.patchNamespacedDeploymentScale({ name: ref.name, namespace: ref.namespace, body }, options);
+        await call('scale', what, () =>
+          apps.patchNamespacedDeploymentScale({ name: ref.name, namespace: ref.namespace, body }, options),
+        );
       else if (ref.kind === 'StatefulSet')
-        await apps.patchNamespacedStatefulSetScale({ name: ref.name, namespace: ref.namespace, body }, options);
+        await call('scale', what, () =>
+          apps.patchNamespacedStatefulSetScale({ name: ref.name, namespace: ref.namespace, body }, options),
+        );
       else
         throw new InfrastructureError('E_SCALE', `a ${ref.kind} cannot be scaled`, {
           fix: "scale a Deployment or StatefulSet in the suite's phases",
@@ -255,7 +272,9 @@ export function createKubeWorkloads(connection: ClusterConnection): KubeWorkload
       const labelSelector = Object.entries(selector)
         .map(([k, v]) => `${k}=${v}`)
         .join(',');
-      const pods = await core.listNamespacedPod({ namespace, labelSelector });
+      const pods = await call('list', `Pods in ${namespace} (${labelSelector})`, () =>
+        core.listNamespacedPod({ namespace, labelSelector }),
+      );
       return pods.items
         .filter((p) => !p.metadata?.deletionTimestamp)
         .map((p) => {
@@ -281,7 +300,7 @@ export function createKubeWorkloads(connection: ClusterConnection): KubeWorkload
     async schedulableNodes() {
       const { CoreV1Api } = await k8s();
       const core = (await kc()).makeApiClient(CoreV1Api);
-      return (await core.listNode()).items
+      return (await call('list', 'Nodes', () => core.listNode())).items
         .filter(
           (n) =>
             !n.spec?.unschedulable &&
@@ -293,18 +312,22 @@ export function createKubeWorkloads(connection: ClusterConnection): KubeWorkload
     async schedulingEvents(namespace, pod) {
       const { CoreV1Api } = await k8s();
       const core = (await kc()).makeApiClient(CoreV1Api);
-      const events = await core.listNamespacedEvent({
-        namespace,
-        fieldSelector: `involvedObject.name=${pod},reason=FailedScheduling`,
-      });
+      const events = await call('list', `Events of Pod ${namespace}/${pod}`, () =>
+        core.listNamespacedEvent({
+          namespace,
+          fieldSelector: `involvedObject.name=${pod},reason=FailedScheduling`,
+        }),
+      );
       return events.items.map((e) => e.message ?? '').filter(Boolean);
     },
     async listPodImages(namespace) {
       const { AppsV1Api, CoreV1Api } = await k8s();
       const config = await kc();
       const [pods, replicaSets] = await Promise.all([
-        config.makeApiClient(CoreV1Api).listNamespacedPod({ namespace }),
-        config.makeApiClient(AppsV1Api).listNamespacedReplicaSet({ namespace }),
+        call('list', `Pods in ${namespace}`, () => config.makeApiClient(CoreV1Api).listNamespacedPod({ namespace })),
+        call('list', `ReplicaSets in ${namespace}`, () =>
+          config.makeApiClient(AppsV1Api).listNamespacedReplicaSet({ namespace }),
+        ),
       ]);
       const rsOwner = new Map(
         replicaSets.items.map((rs) => [

@@ -65,6 +65,14 @@ export const preflightFlags = {
   }),
 };
 
+/** Flags of a run's ownership of its cluster (`bench run`, `bench compare`): src/phases/lease.ts. */
+export const leaseFlags = {
+  'force-takeover': Flags.boolean({
+    summary:
+      "Take over the cluster's lease from a run that is provably dead (its journal ended, or its process on this host is gone); a live holder is still refused.",
+  }),
+};
+
 /** The preflight's options from the flags; the terminal's question when a person is there. */
 export function preflightOptionsFrom(
   flags: { yes?: boolean; 'max-cost'?: string },

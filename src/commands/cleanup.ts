@@ -12,7 +12,7 @@ import { withProgress } from '../ui/progress.ts';
 export default class CleanupCommand extends BenchCommand {
   static override summary = 'Remove everything a run created, or that crashed runs left behind, load balancers first.';
   static override description =
-    "`bench cleanup <run-id>` replays the run's journal: deletes its LoadBalancer Services and Ingresses and namespaces, waits until ELBv2 shows their load balancers gone, deletes its ECR images, runs `tofu destroy`, and verifies nothing tagged with the run id is left (exit 5 if something is, listed). `--orphans` finds what carries the tool's ownership tag (bench.dev/run-id) in ELBv2, ECR and EKS, and runs whose journal shows resources alive; it shows them and deletes only with --yes or your confirmation. Nothing without the tag is ever touched.";
+    "`bench cleanup <run-id>` replays the run's journal: deletes its LoadBalancer Services and Ingresses and namespaces, waits until ELBv2 shows their load balancers gone, deletes its ECR images, runs `tofu destroy`, and verifies nothing tagged with the run id is left (exit 5 if something is, listed). `--orphans` finds what carries the tool's ownership tag (bench.dev/run-id) in every service the modules create (EC2 network, IAM, KMS, EKS, ECR, ELBv2), and runs whose journal shows resources alive; it shows them and deletes only with --yes or your confirmation: runs with a directory are cleaned from their journals, what has no run directory is deleted in dependency order, and a run that is still running is skipped. Nothing without the tag is ever touched.";
   static override examples = [
     '<%= config.bin %> cleanup thyme-20261121-101500-ab12',
     '<%= config.bin %> cleanup thyme-20261121-101500-ab12 --dry-run',
@@ -26,7 +26,7 @@ export default class CleanupCommand extends BenchCommand {
   static override flags = {
     'sandbox-dir': sandboxDirFlag,
     orphans: Flags.boolean({
-      summary: "Find resources with the tool's tags across ELBv2, ECR and EKS, and runs with resources alive.",
+      summary: "Find resources with the tool's tags in every service the modules create, and runs with resources alive.",
     }),
     yes: Flags.boolean({ char: 'y', summary: 'With --orphans: delete without asking.' }),
     'dry-run': Flags.boolean({ summary: 'Show what would be removed; remove nothing.' }),

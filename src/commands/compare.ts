@@ -2,7 +2,14 @@ import { Flags } from '@oclif/core';
 import { BenchCommand } from '../cli/base-command.ts';
 import { sandboxDirFlag } from '../cli/sandbox-flag.ts';
 import { handleRunInterrupts } from '../cli/interrupts.ts';
-import { preflightFlags, preflightOptionsFrom, runInputFlags, runInputsFrom, suiteArg } from '../cli/run-flags.ts';
+import {
+  leaseFlags,
+  preflightFlags,
+  preflightOptionsFrom,
+  runInputFlags,
+  runInputsFrom,
+  suiteArg,
+} from '../cli/run-flags.ts';
 import { compareVariants, type CompareRunResult } from '../engine/compare.ts';
 import { UsageError } from '../errors.ts';
 import { EventBus } from '../run/events.ts';
@@ -56,6 +63,7 @@ export default class CompareCommand extends BenchCommand {
     'sandbox-dir': sandboxDirFlag,
     ...runInputFlags,
     ...preflightFlags,
+    ...leaseFlags,
     sizes: Flags.string({
       summary: "Cluster sizes, the suite's sweep parameter, e.g. 8,16,32 (default: the suite's sweep).",
     }),
@@ -101,6 +109,7 @@ export default class CompareCommand extends BenchCommand {
         threshold: parseRatio(flags.threshold, 'threshold'),
         context: flags.context,
         runsDir: flags['runs-dir'],
+        forceTakeover: flags['force-takeover'],
         keep: flags.keep,
         events,
         signal: interrupts.signal,

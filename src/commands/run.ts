@@ -1,7 +1,14 @@
 import { Flags } from '@oclif/core';
 import { BenchCommand } from '../cli/base-command.ts';
 import { sandboxDirFlag } from '../cli/sandbox-flag.ts';
-import { preflightFlags, preflightOptionsFrom, runInputFlags, runInputsFrom, suiteArg } from '../cli/run-flags.ts';
+import {
+  leaseFlags,
+  preflightFlags,
+  preflightOptionsFrom,
+  runInputFlags,
+  runInputsFrom,
+  suiteArg,
+} from '../cli/run-flags.ts';
 import { handleRunInterrupts } from '../cli/interrupts.ts';
 import { runBenchmark, type RunResult } from '../engine/run.ts';
 import { EventBus } from '../run/events.ts';
@@ -42,6 +49,7 @@ export default class RunCommand extends BenchCommand {
     'sandbox-dir': sandboxDirFlag,
     ...runInputFlags,
     ...preflightFlags,
+    ...leaseFlags,
     context: Flags.string({ summary: 'kubeconfig context of an existing cluster (target kube).' }),
     keep: Flags.boolean({ summary: 'Leave everything running; print the command that removes it.' }),
     'prometheus-url': Flags.string({
@@ -64,6 +72,7 @@ export default class RunCommand extends BenchCommand {
           ...preflight,
           context: flags.context,
           runsDir: flags['runs-dir'],
+          forceTakeover: flags['force-takeover'],
           keep: flags.keep,
           prometheusUrl: flags['prometheus-url'],
           junit: flags.junit,

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createAwsResources, findOwnedInRegions, type CloudResource } from '../adapters/aws-resources.ts';
+import { createAwsResources, type AwsResources, type CloudResource } from '../adapters/aws-resources.ts';
 import {
   connectEks,
   connectKubeconfig,
   createKubeCluster,
+  createKubeLeases,
   type ClusterConnection,
   type KubeCluster,
 } from '../adapters/kube-cluster.ts';
@@ -13,11 +14,14 @@ import type { Tofu } from '../adapters/tofu.ts';
 import { isAlive } from '../adapters/processes.ts';
 import { UsageError } from '../errors.ts';
 import { runTofu, type TofuPlan } from '../phases/provision.ts';
+import { releaseLeaseIfHeld } from '../phases/lease.ts';
+import { waitForRunTofu } from '../phases/wait-for-tofu.ts';
 import { recordedKubeObjects, teardown, type TeardownResult } from '../phases/teardown.ts';
 import { EventBus } from '../run/events.ts';
 import { aliveResources, Journal, readJournal, type JournalRecord } from '../run/journal.ts';
 import { isRunId, JOURNAL_FILE, listRuns, resolveRunsRoot } from '../run/run-dir.ts';
 import { resolveSandbox, type TargetSetup } from '../run/target.ts';
+import { OWNER_TAG } from '../suite/render.ts';
 import type { TargetName } from '../suite/schema.ts';
 import type { RunRecordOptions } from './run.ts';
 
@@ -86,13 +90,40 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
       message: `bench cleanup ${options.runId} started`,
       data: { pid: process.pid },
     });
+    // A tofu of this run that outlived a killed bench is let finish (or release its lock) first:
+    // destroying under a running apply would miss what it is creating.
+    let told = false;
+    const waited = await waitForRunTofu(records, record.tofu?.workDir, {
+      signal: options.signal,
+      pollMs: 500,
+      onWait: (w) => {
+        if (told) return;
+        told = true;
+        events.emit(
+          'info',
+          'cleanup',
+          'cleanup.wait-tofu',
+          w.tofu
+            ? `waiting for tofu ${w.tofu.command} (pid ${w.tofu.pid}) of this run to finish`
+            : `waiting for process ${w.lockHolder} to release the state lock`,
+          { ...w },
+        );
+      },
+    });
+    if (waited.waitedFor)
+      journal.append({
+        type: 'note',
+        phase: 'cleanup',
+        message: `waited ${(waited.waitedMs / 1000).toFixed(1)}s for the run's tofu to finish`,
+        data: { ...waited.waitedFor, waitedMs: waited.waitedMs },
+      });
     const tofuState = aliveResources(records).find((r) => r.kind === 'tofu-state');
     let plan: TofuPlan | undefined;
     if (tofuState && record.tofu) {
       const variables = { ...(tofuState.variables as Record<string, unknown>) };
       plan = { ...record.tofu, variables };
     }
-    const tofu = plan ? runTofu(plan, setup.env, events, options.signal) : undefined;
+    const tofu = plan ? runTofu(plan, setup.env, events, options.signal, journal) : undefined;
     const connection = await reconnect(target, setup, record, tofu, events);
     const kube = connection ? createKubeCluster(connection) : undefined;
     const result = await teardown({
@@ -110,6 +141,19 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
       pollMs: record.lbPollMs ?? 5000,
       signal: options.signal,
     }).finally(() => recordAbsent(journal, kube, tofu, events));
+    // A kept run, or one whose teardown failed, kept its cluster's lease: what it left is gone now.
+    if (connection) {
+      try {
+        await releaseLeaseIfHeld(createKubeLeases(connection), options.runId, journal);
+      } catch (err) {
+        events.emit(
+          'warn',
+          'cleanup',
+          'cleanup.lease',
+          `the cluster's lease of run ${options.runId} could not be released (${(err as Error).message.split('\n')[0]}); it expires by itself`,
+        );
+      }
+    }
     journal.append({ type: 'note', phase: 'cleanup', message: 'cleanup complete' });
     if (!records.some((r) => r.type === 'run-end')) journal.append({ type: 'run-end', status: 'failed', exitCode: 0 });
     return { runId: options.runId, dryRun: false, alive, teardown: result };
@@ -249,65 +293,130 @@ export interface OrphanOptions {
   env?: NodeJS.ProcessEnv;
   events?: EventBus;
   signal?: AbortSignal;
+  /** The AWS adapter of a region (tests hand in a fake); default createAwsResources. */
+  awsResources?: (region: string, env: NodeJS.ProcessEnv) => AwsResources;
 }
 
 /** What `--orphans` found: cloud resources by run id, and runs whose journal shows alive resources. */
 export interface OrphanReport {
   regions: string[];
+  /** Everything carrying the ownership tag, live runs' too (see `skipped`). */
   cloud: CloudResource[];
+  /** Runs whose directory is here and that are not running: cleaned from their journals. */
   runs: { runId: string; status: string; alive: string[] }[];
+  /** Runs that are running: nothing of theirs is touched. */
+  skipped: { runId: string; why: string; resources: string[] }[];
 }
 
 export interface OrphanResult extends OrphanReport {
   acted: boolean;
   cleanedRuns: string[];
   deleted: string[];
-  /** Found but not removable without their run's state (e.g. an EKS cluster whose run directory is gone). */
+  /** What could not be deleted (with AWS's reason), or a run whose cleanup failed. */
   notRemovable: string[];
 }
 
+/** Whether a run directory's run is alive, from its journal: the safe side when it cannot be told. */
+export function runLiveness(
+  records: readonly JournalRecord[],
+  facts: { host: string; isAlive: (pid: number) => boolean } = { host: hostname(), isAlive },
+): { live: boolean; why: string } {
+  const start = records.find((r): r is RunStart => r.type === 'run-start');
+  if (records.some((r) => r.type === 'run-end')) return { live: false, why: 'its journal has a run-end' };
+  if (!start) return { live: false, why: 'its journal has no run-start' };
+  if (start.host !== facts.host)
+    return {
+      live: true,
+      why: `it runs on host ${start.host}, whose process cannot be checked from here, and its journal has no run-end`,
+    };
+  if (start.pid !== process.pid && facts.isAlive(start.pid))
+    return { live: true, why: `its process ${start.pid} is alive` };
+  return { live: false, why: `its process ${start.pid} is gone` };
+}
+
+const runIdOf = (r: CloudResource) => r.tags[OWNER_TAG];
+const describeCloud = (r: CloudResource) => `${r.kind} ${r.id} (${r.region}, run ${runIdOf(r)})`;
+
 /**
- * Finds everything that carries the tool's ownership tag (bench.dev/run-id) in ELBv2, ECR and
- * EKS across the regions, and the runs whose journal shows resources alive, and removes them
- * only when told to. Resources without the tag are never touched.
+ * Finds everything that carries the tool's ownership tag (bench.dev/run-id) across the regions,
+ * and the runs of the runs directory, and removes only what no live run owns, and only when told
+ * to. A run that is running (no run-end, and its pid alive on this host; on another host: always,
+ * since its process cannot be checked) keeps every resource: it is listed as skipped. A run whose
+ * directory is here and that is not running is cleaned from its journal (`cleanupRun`, which
+ * tears it down in the load-balancer-safe order). Only resources whose run has no directory here
+ * are deleted directly, every kind in dependency order. Resources without the tag are never touched.
  */
 export async function cleanupOrphans(options: OrphanOptions): Promise<OrphanResult> {
   let env = options.env ?? process.env;
   const events = options.events ?? new EventBus();
   const regions = options.regions?.length ? options.regions : defaultRegions(env);
   if (options.target === 'sandbox') env = { ...(await resolveSandbox(env, undefined)).env };
-  const cloud = await findOwnedInRegions(regions, undefined, env);
-  const runs = listRuns(resolveRunsRoot(options.runsDir, env))
-    .filter((r) => r.status !== 'running' && r.aliveResources.length > 0)
-    .map((r) => ({ runId: r.runId, status: r.status, alive: r.aliveResources.map((a) => `${a.kind} ${a.id}`) }));
-  const report: OrphanReport = { regions, cloud, runs };
+  const runsRoot = resolveRunsRoot(options.runsDir, env);
+  const journals = new Map(
+    listRuns(runsRoot).map((r) => [r.runId, { summary: r, path: join(runsRoot, r.runId, JOURNAL_FILE) }]),
+  );
+  const liveness = (runId: string) => {
+    const j = journals.get(runId);
+    return j ? runLiveness(readJournal(j.path).records) : undefined;
+  };
+  const aws = options.awsResources ?? createAwsResources;
+  // Regional resources in every region; the global ones (IAM) once, with the first.
+  const findOwned = async () =>
+    (
+      await Promise.all(
+        [...new Set(regions)].map((r, i) => aws(r, env).findOwned(undefined, { includeGlobal: i === 0 })),
+      )
+    ).flat();
+  const cloud = await findOwned();
+  const skipped = new Map<string, { runId: string; why: string; resources: string[] }>();
+  const toClean = new Map<string, { runId: string; status: string; alive: string[] }>();
+  for (const [runId, { summary }] of journals) {
+    const live = liveness(runId);
+    const theirs = cloud.filter((r) => runIdOf(r) === runId).map(describeCloud);
+    const alive = summary.aliveResources.map((a) => `${a.kind} ${a.id}`);
+    if (live?.live) {
+      if (theirs.length || alive.length)
+        skipped.set(runId, { runId, why: `run ${runId} is running: ${live.why}`, resources: [...alive, ...theirs] });
+    } else if (alive.length > 0 || theirs.length > 0) toClean.set(runId, { runId, status: summary.status, alive });
+  }
+  const report: OrphanReport = { regions, cloud, runs: [...toClean.values()], skipped: [...skipped.values()] };
+  for (const s of report.skipped)
+    events.emit('info', 'cleanup', 'cleanup.skipped', `skipped: ${s.why} (${s.resources.length} resource(s) kept)`);
   const act = options.yes === true || (options.confirm ? await options.confirm(report) : false);
   const result: OrphanResult = { ...report, acted: act, cleanedRuns: [], deleted: [], notRemovable: [] };
   if (!act) return result;
 
-  const runIds = new Set(runs.map((r) => r.runId));
-  for (const runId of runIds) {
-    events.emit('info', 'cleanup', 'cleanup.run', `cleaning up run ${runId} from its journal`);
-    await cleanupRun({ runId, runsDir: options.runsDir, env: options.env, events, signal: options.signal });
-    result.cleanedRuns.push(runId);
-  }
-  // What is still tagged after the journals were replayed has no state to replay: remove what
-  // can be removed directly, list the rest.
-  const left = await findOwnedInRegions(regions, undefined, env);
-  for (const r of left) {
-    const aws = createAwsResources(r.region, env);
-    if (r.kind === 'elbv2-load-balancer') await aws.deleteLoadBalancer(r.id);
-    else if (r.kind === 'elbv2-target-group') continue;
-    else {
-      result.notRemovable.push(`${r.kind} ${r.id} (${r.region}, run ${r.tags['bench.dev/run-id']})`);
+  for (const { runId } of report.runs) {
+    // Asked again just before: a run may have been started with that directory meanwhile (no),
+    // or be running after all; cleanupRun refuses a live run on this host too.
+    const live = liveness(runId);
+    if (live?.live) {
+      result.skipped.push({ runId, why: `run ${runId} is running: ${live.why}`, resources: [] });
       continue;
     }
-    result.deleted.push(`${r.kind} ${r.id}`);
-    events.emit('info', 'cleanup', 'cleanup.deleted', `deleted ${r.kind} ${r.name} (${r.region})`);
+    events.emit('info', 'cleanup', 'cleanup.run', `cleaning up run ${runId} from its journal`);
+    try {
+      await cleanupRun({ runId, runsDir: options.runsDir, env: options.env, events, signal: options.signal });
+      result.cleanedRuns.push(runId);
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      result.notRemovable.push(`run ${runId}: ${(err as Error).message.split('\n')[0]}`);
+    }
   }
-  for (const r of left.filter((x) => x.kind === 'elbv2-target-group')) {
-    await createAwsResources(r.region, env).deleteTargetGroup(r.id);
-    result.deleted.push(`${r.kind} ${r.id}`);
+  // What is still tagged with a run id that has no directory here has no journal or state to
+  // replay: delete it directly, in dependency order. A run id with a directory is never deleted
+  // here (its own cleanup did what it could; what it left is its own report's).
+  const left = (await findOwned()).filter((r) => !journals.has(runIdOf(r) ?? ''));
+  if (left.length > 0) {
+    // deleteOwned sends each resource's calls to that resource's region.
+    const outcome = await aws(regions[0] as string, env).deleteOwned(left, {
+      signal: options.signal,
+      onDeleted: (r) => events.emit('info', 'cleanup', 'cleanup.deleted', `deleted ${describeCloud(r)}`),
+      onFailed: (r, err) =>
+        events.emit('warn', 'cleanup', 'cleanup.failed', `could not delete ${describeCloud(r)}: ${err.message}`),
+    });
+    result.deleted.push(...outcome.deleted.map((r) => `${r.kind} ${r.id}`));
+    result.notRemovable.push(...outcome.failed.map((f) => `${describeCloud(f.resource)}: ${f.message}`));
   }
   return result;
 }

@@ -237,7 +237,8 @@ export async function compareVariants(options: CompareOptions): Promise<CompareR
   const infra: Partial<Infrastructure> = {};
   let failure: unknown;
   try {
-    Object.assign(infra, await bringUpInfrastructure(ctx));
+    // One lease for the whole comparison: every variant deploys under it.
+    Object.assign(infra, await bringUpInfrastructure(ctx, { forceTakeover: options.forceTakeover }));
     await runTrials(ctx, options, plan, infra.connection as ClusterConnection, result);
   } catch (err) {
     failure = err;
@@ -388,6 +389,7 @@ async function deployArms(
     kube,
     journal: ctx.journal,
     events: ctx.events,
+    signal: ctx.signal,
   });
   const selectors = workloadSelectors(objects);
   await verify({

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createAwsResources } from '../adapters/aws-resources.ts';
-import { createKubeCluster, type ClusterConnection } from '../adapters/kube-cluster.ts';
+import { createKubeCluster, createKubeLeases, type ClusterConnection } from '../adapters/kube-cluster.ts';
+import { acquireClusterLease, type HeldLease } from '../phases/lease.ts';
 import { checkRunInputs, type RunInputs } from './inputs.ts';
 import { estimateRunCost, runPreflight, type PreflightOptions } from './preflight.ts';
 import {
@@ -63,6 +64,8 @@ export interface RunOptions extends RunInputs, PreflightOptions {
   prometheusUrl?: string;
   /** Also write junit.xml (one test case per gate). */
   junit?: boolean;
+  /** Take over the cluster's lease from a run that is provably dead (src/phases/lease.ts). */
+  forceTakeover?: boolean;
   events?: EventBus;
   signal?: AbortSignal;
 }
@@ -190,10 +193,19 @@ export interface Infrastructure {
   connection: ClusterConnection;
   outputs: ClusterOutputs | undefined;
   tofu: Tofu | undefined;
+  /** The cluster's lease, held from before deploy until the end of teardown. */
+  lease?: HeldLease;
 }
 
-/** Provision (aws, sandbox) and connect. */
-export async function bringUpInfrastructure(ctx: RunContext): Promise<Infrastructure> {
+/**
+ * Provision (aws, sandbox), connect, and take the cluster's lease before anything is deployed:
+ * a cluster held by another live run refuses (exit 2) with nothing created in it, and without a
+ * connection in the result so teardown does not touch that run's objects.
+ */
+export async function bringUpInfrastructure(
+  ctx: RunContext,
+  options: { forceTakeover?: boolean } = {},
+): Promise<Infrastructure> {
   let outputs: ClusterOutputs | undefined;
   let tofu: Tofu | undefined;
   if (ctx.tofuPlan) {
@@ -208,8 +220,23 @@ export async function bringUpInfrastructure(ctx: RunContext): Promise<Infrastruc
     outputs = provisioned.outputs;
     tofu = provisioned.tofu;
   }
-  const connection = await connect({ setup: ctx.setup, outputs, journal: ctx.journal, events: ctx.events });
-  return { connection, outputs, tofu };
+  const connection = await connect({
+    setup: ctx.setup,
+    outputs,
+    journal: ctx.journal,
+    events: ctx.events,
+    signal: ctx.signal,
+  });
+  const lease = await acquireClusterLease({
+    leases: createKubeLeases(connection),
+    runId: ctx.runId,
+    journal: ctx.journal,
+    events: ctx.events,
+    forceTakeover: options.forceTakeover,
+    runsRoot: dirname(ctx.runDir),
+    signal: ctx.signal,
+  });
+  return { connection, outputs, tofu, lease };
 }
 
 /**
@@ -223,7 +250,7 @@ export async function tearDownRun(
 ): Promise<TeardownResult> {
   const region = infra.outputs?.region ?? ctx.setup.region;
   // A fresh adapter: the one provisioning used carries the run's signal, aborted by a Ctrl-C.
-  const tofu = ctx.tofuPlan && runTofu(ctx.tofuPlan, ctx.setup.env, ctx.events, signal);
+  const tofu = ctx.tofuPlan && runTofu(ctx.tofuPlan, ctx.setup.env, ctx.events, signal, ctx.journal);
   return teardown({
     runId: ctx.runId,
     target: ctx.setup.target,
@@ -327,7 +354,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   const infra: Partial<Infrastructure> = {};
   let failure: unknown;
   try {
-    Object.assign(infra, await bringUpInfrastructure(ctx));
+    Object.assign(infra, await bringUpInfrastructure(ctx, { forceTakeover: options.forceTakeover }));
     const kube = createKubeWorkloads(infra.connection as ClusterConnection);
     const render = (overrides: Record<string, string>) =>
       renderManifests(ctx.loaded, {
@@ -344,6 +371,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       kube,
       journal: ctx.journal,
       events: ctx.events,
+      signal: ctx.signal,
     });
     result.deployed = deployed.applied.length;
     const selectors = workloadSelectors(objects);
@@ -476,6 +504,9 @@ export async function finishRun<R extends FinishableResult>(
       result.cleanupCommand = cleanupCommand(ctx.runId, runsDir);
     }
   }
+  // The cluster's lease goes once teardown has deleted the run's namespaces; while the run's
+  // objects stay (--keep, or a teardown that failed) it is kept until `bench cleanup` releases it.
+  if (infra.lease) await (ctx.record.keep || teardownError ? infra.lease.keep() : infra.lease.release());
   // A Ctrl-C during collect, report or teardown stops nothing that must finish (teardown runs
   // whatever happens), but the run was interrupted all the same: exit 130, status interrupted.
   // It wins over what failed around it (a gate of the partial data, say), which it names; it is

@@ -1,5 +1,6 @@
 import { connectEks, connectKubeconfig, type ClusterConnection } from '../adapters/kube-cluster.ts';
-import { InfrastructureError } from '../errors.ts';
+import { toKubeError } from '../adapters/kube-errors.ts';
+import { InfrastructureError, InterruptedError } from '../errors.ts';
 import type { EventBus } from '../run/events.ts';
 import type { Journal } from '../run/journal.ts';
 import type { TargetSetup } from '../run/target.ts';
@@ -18,9 +19,16 @@ export async function connect(input: {
   outputs: ClusterOutputs | undefined;
   journal: Journal;
   events: EventBus;
+  /** The run's signal: a Ctrl-C stops the wait for the API server (InterruptedError). */
+  signal?: AbortSignal;
 }): Promise<ClusterConnection> {
-  const { setup, outputs, journal, events } = input;
+  const { setup, outputs, journal, events, signal } = input;
   const phase = beginPhase(journal, events, PHASE, 'connecting to the cluster');
+  if (signal?.aborted) {
+    const err = new InterruptedError('interrupted before connecting to the cluster');
+    phase.failed(err);
+    throw err;
+  }
   let connection: ClusterConnection;
   if (setup.target === 'aws') {
     if (!outputs) throw new Error('connect on aws needs the module outputs');
@@ -38,7 +46,7 @@ export async function connect(input: {
   }
   let version: string;
   try {
-    version = await serverVersion(connection);
+    version = await serverVersion(connection, 30_000, signal);
   } catch (err) {
     phase.failed(err);
     throw err;
@@ -53,25 +61,46 @@ export async function connect(input: {
   return connection;
 }
 
-/** Asks the API server its version, with a deadline. */
-export async function serverVersion(connection: ClusterConnection, deadlineMs = 30_000): Promise<string> {
+/**
+ * Asks the API server its version, with a deadline and the run's signal. The last failure is
+ * named in our words (`ECONNREFUSED https://127.0.0.1:16443`, an HTTP status and the server's
+ * message), never as `fetch failed` or a raw HTTP dump.
+ */
+export async function serverVersion(
+  connection: ClusterConnection,
+  deadlineMs = 30_000,
+  signal?: AbortSignal,
+): Promise<string> {
   const k8s = await import('@kubernetes/client-node');
   const end = Date.now() + deadlineMs;
   let last: unknown;
+  const interrupted = () => new InterruptedError(`interrupted while connecting to ${connection.server}`);
   while (Date.now() < end) {
+    if (signal?.aborted) throw interrupted();
     try {
       const api = (await connection.kubeConfig()).makeApiClient(k8s.VersionApi);
       return (await api.getCode()).gitVersion;
     } catch (err) {
       last = err;
-      await new Promise((r) => setTimeout(r, 1000));
+      if (signal?.aborted) throw interrupted();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, 1000);
+        function done() {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        }
+        signal?.addEventListener('abort', done, { once: true });
+      });
     }
   }
+  const reason = toKubeError(last, { operation: 'GET /version', server: connection.server });
   throw new InfrastructureError(
     'E_CONNECT',
-    `the API server at ${connection.server} did not answer within ${deadlineMs / 1000}s: ${(last as Error)?.message}`,
+    `the API server at ${connection.server} did not answer within ${deadlineMs / 1000}s: ${reason.message}`,
     {
       fix: 'check that the cluster is up and reachable from this machine',
+      data: reason.data,
     },
   );
 }

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { AppliedObject, KubeWorkloads, WorkloadRef } from '../adapters/kube-workloads.ts';
+import { BenchError, InterruptedError } from '../errors.ts';
 import type { EventBus } from '../run/events.ts';
 import type { Journal, ResourceRef } from '../run/journal.ts';
 import type { KubeObject, RenderedObject } from '../suite/render.ts';
@@ -12,8 +13,21 @@ import { beginPhase } from './record.ts';
 
 const PHASE = 'deploy';
 
-/** Apply order: what others live in or are typed by first, then cluster-wide objects, then the rest. */
-function tier(kind: string): number {
+/** A Service of type LoadBalancer or an Ingress: applying one makes the cloud create a billed load balancer. */
+export function createsLoadBalancer(o: { kind: string; spec?: unknown }): boolean {
+  return (
+    o.kind === 'Ingress' || (o.kind === 'Service' && (o.spec as { type?: string } | undefined)?.type === 'LoadBalancer')
+  );
+}
+
+/**
+ * Apply order: what others live in or are typed by first, then cluster-wide objects, then the
+ * rest; objects that make the cloud create a load balancer last, so a Ctrl-C during the rest
+ * stops before any of them.
+ */
+function tier(o: { kind: string; spec?: unknown }): number {
+  const kind = o.kind;
+  if (createsLoadBalancer(o)) return 5;
   if (kind === 'Namespace') return 0;
   if (kind === 'CustomResourceDefinition') return 1;
   if (['ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'StorageClass'].includes(kind)) return 2;
@@ -56,8 +70,10 @@ export async function deploy(input: {
   kube: KubeWorkloads;
   journal: Journal;
   events: EventBus;
+  /** The run's signal: once aborted, nothing more is applied (InterruptedError). */
+  signal?: AbortSignal;
 }): Promise<DeployResult> {
-  const { journal, events, kube } = input;
+  const { journal, events, kube, signal } = input;
   const phase = beginPhase(journal, events, PHASE, `applying ${input.objects.length} objects`);
   try {
     const manifestsDir = writeRenderedManifests(input.runDir, input.objects);
@@ -65,10 +81,22 @@ export async function deploy(input: {
     const secrets = generatedSecrets(objects, input.runId);
     const all = [...objects, ...secrets];
     const applied: AppliedObject[] = [];
-    for (const t of [...new Set(all.map((o) => tier(o.kind)))].sort()) {
-      const batch = all.filter((o) => tier(o.kind) === t);
-      for (const o of batch) journal.append({ type: 'resource-created', resource: appliedResource(o) });
-      const results = await Promise.all(batch.map((o) => applyWithRetry(kube, o)));
+    const stopIfInterrupted = (before: string) => {
+      if (signal?.aborted) throw new InterruptedError(`interrupted: deploy stopped before ${before}`);
+    };
+    for (const t of [...new Set(all.map((o) => tier(o)))].sort()) {
+      const batch = all.filter((o) => tier(o) === t);
+      // Checked once more right before each object is journaled and applied (nothing is applied
+      // after a Ctrl-C); a load balancer's Service is the one that bills.
+      stopIfInterrupted(`${batch.length} more object(s)`);
+      const results = await Promise.all(
+        batch.map((o) => {
+          const id = appliedResource(o).id;
+          stopIfInterrupted(createsLoadBalancer(o) ? `${id} (no cloud load balancer was created)` : id);
+          journal.append({ type: 'resource-created', resource: appliedResource(o) });
+          return applyWithRetry(kube, o, signal);
+        }),
+      );
       applied.push(...results);
       events.emit(
         'info',
@@ -83,7 +111,7 @@ export async function deploy(input: {
       )
       .map((o) => ({ kind: o.kind, namespace: o.metadata.namespace ?? 'default', name: o.metadata.name }));
     const loadBalancers = objects
-      .filter((o) => o.kind === 'Service' && (o.spec as { type?: string } | undefined)?.type === 'LoadBalancer')
+      .filter((o) => o.kind === 'Service' && createsLoadBalancer(o))
       .map((o) => ({ namespace: o.metadata.namespace ?? 'default', name: o.metadata.name }));
     // Grafana is reached by port-forward: the progress names the command (src/ui/progress.ts keeps it).
     if (locateGrafana(objects)) events.emit('info', PHASE, 'run.hint', `Grafana: ${grafanaCommand(input.runId)}`);
@@ -99,17 +127,21 @@ export async function deploy(input: {
  * A namespace's default ServiceAccount appears a moment after the namespace; until then the API
  * server refuses pods and workloads that need it. Retry that (and only that) for a while.
  */
-async function applyWithRetry(kube: KubeWorkloads, object: KubeObject): Promise<AppliedObject> {
+async function applyWithRetry(kube: KubeWorkloads, object: KubeObject, signal?: AbortSignal): Promise<AppliedObject> {
   const end = Date.now() + 60_000;
   for (;;) {
     try {
       return await kube.apply(object);
     } catch (err) {
-      const body = JSON.stringify((err as { body?: unknown }).body ?? (err as Error).message);
+      // The adapter's error (src/adapters/kube-errors.ts) carries the status and the API server's message.
+      const data = err instanceof BenchError ? err.data : undefined;
+      const said = String(data?.message ?? JSON.stringify((err as { body?: unknown }).body ?? (err as Error).message));
+      const status = (data?.status as number | undefined) ?? (err as { code?: number }).code;
       if (
         Date.now() > end ||
-        !/serviceaccount|not found|namespace .* is being terminated/i.test(body) ||
-        (err as { code?: number }).code === 422
+        signal?.aborted ||
+        !/serviceaccount|not found|namespace .* is being terminated/i.test(said) ||
+        status === 422
       )
         throw err;
       await new Promise((r) => setTimeout(r, 500));

@@ -111,13 +111,14 @@ export function formatDoctor(result: DoctorResult): string {
 /** `bench list` for people. */
 export function formatRunList(result: ListResult): string {
   if (result.runs.length === 0) return `No runs in ${result.runsDir}.`;
-  return table(
+  const listed = table(
     ['run', 'suite', 'target', 'status', 'started', 'duration', 'alive'],
     result.runs.map((r) => [
       r.runId,
       r.suite,
       r.target,
-      r.status,
+      // A crashed run whose tofu goes on is still changing the cloud: said in the row itself.
+      r.tofu && r.status !== 'running' ? `${r.status}, tofu ${r.tofu.command} running` : r.status,
       r.startedAt?.replace('T', ' ').slice(0, 19) ?? '-',
       r.durationSeconds === undefined ? '-' : formatDuration(r.durationSeconds),
       r.aliveResources.length === 0
@@ -125,6 +126,8 @@ export function formatRunList(result: ListResult): string {
         : `${r.aliveResources.length} (${[...new Set(r.aliveResources.map((a) => a.kind))].join(', ')})`,
     ]),
   );
+  const notes = result.runs.filter((r) => r.note).map((r) => `  ${r.runId}: ${r.note}`);
+  return notes.length ? `${listed}\n\n${notes.join('\n')}` : listed;
 }
 
 /** `bench sandbox up` / `status` for people. */
@@ -167,6 +170,10 @@ export function formatCleanupRun(result: CleanupRunResult): string {
     t
       ? `  Kubernetes objects deleted: ${t.deletedKubeObjects.length}; load balancers gone after ${(t.loadBalancersWaitedMs / 1000).toFixed(1)}s; ECR images deleted: ${t.ecrImagesDeleted}; tofu destroy attempts: ${t.destroyAttempts}`
       : '',
+    t?.destroyedStateResources.length ? `  tofu destroyed: ${t.destroyedStateResources.join(', ')}` : '',
+    t?.deletedCloudResources.length
+      ? `  deleted directly (not in the OpenTofu state):\n    ${t.deletedCloudResources.join('\n    ')}`
+      : '',
   ]
     .filter(Boolean)
     .join('\n');
@@ -178,13 +185,21 @@ export function formatCleanupRun(result: CleanupRunResult): string {
  */
 export function formatOrphans(result: OrphanResult, part: 'all' | 'list' | 'outcome' = 'all'): string {
   const lines: string[] = [];
-  if (result.cloud.length === 0 && result.runs.length === 0)
+  const skipped = result.skipped ?? [];
+  const liveRuns = new Set(skipped.map((s) => s.runId));
+  if (result.cloud.length === 0 && result.runs.length === 0 && skipped.length === 0)
     return `Nothing with the tool's tags found in ${result.regions.join(', ')}, and no run with resources alive.`;
+  const skippedLines = () =>
+    skipped.map((s) => `  skipped: ${s.why}; its ${s.resources.length || 'own'} resource(s) are not touched`);
+  const outcome = () => {
+    lines.push(`Cleaned up runs: ${result.cleanedRuns.join(', ') || 'none'}; deleted: ${result.deleted.length}.`);
+    for (const d of result.deleted) lines.push(`  deleted ${d}`);
+    if (result.notRemovable.length) lines.push(`Not deleted (still there): ${result.notRemovable.join('; ')}`);
+    if (skipped.length) lines.push(...skippedLines());
+  };
   if (part === 'outcome') {
     if (!result.acted) return 'Nothing was deleted. Add --yes to delete them.';
-    lines.push(`Cleaned up runs: ${result.cleanedRuns.join(', ') || 'none'}; deleted: ${result.deleted.length}.`);
-    if (result.notRemovable.length)
-      lines.push(`Not removable without their run's state (delete by hand): ${result.notRemovable.join('; ')}`);
+    outcome();
     return lines.join('\n');
   }
   if (result.cloud.length) {
@@ -192,20 +207,23 @@ export function formatOrphans(result: OrphanResult, part: 'all' | 'list' | 'outc
     lines.push(
       table(
         ['kind', 'name', 'region', 'run'],
-        result.cloud.map((r) => [r.kind, r.name, r.region, r.tags['bench.dev/run-id'] ?? '?']),
+        result.cloud.map((r) => {
+          const run = r.tags['bench.dev/run-id'] ?? '?';
+          return [r.kind, r.name, r.region, liveRuns.has(run) ? `${run} (running: skipped)` : run];
+        }),
       ),
     );
   }
   if (result.runs.length) {
-    lines.push('', 'Runs with resources alive:');
-    for (const r of result.runs) lines.push(`  ${r.runId} (${r.status}): ${r.alive.join(', ')}`);
+    lines.push('', 'Runs with resources alive (cleaned up from their journals):');
+    for (const r of result.runs) lines.push(`  ${r.runId} (${r.status}): ${r.alive.join(', ') || 'tagged resources'}`);
   }
+  if (skipped.length) lines.push('', 'Running runs (never touched):', ...skippedLines());
   if (part === 'list') return lines.join('\n');
   if (!result.acted) lines.push('', 'Nothing was deleted. Add --yes to delete them.');
   else {
-    lines.push('', `Cleaned up runs: ${result.cleanedRuns.join(', ') || 'none'}; deleted: ${result.deleted.length}.`);
-    if (result.notRemovable.length)
-      lines.push(`Not removable without their run's state (delete by hand): ${result.notRemovable.join('; ')}`);
+    lines.push('');
+    outcome();
   }
   return lines.join('\n');
 }

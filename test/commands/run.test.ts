@@ -316,6 +316,16 @@ describe('thyme-bench run on the local cloud', () => {
     const gone = records.find((x) => x.type === 'note' && x.message === 'load balancers gone');
     const destroy = records.find((x) => x.type === 'action' && x.action === 'tofu-destroy');
     assert.ok(gone && destroy && Date.parse(gone.t) <= Date.parse(destroy.t), 'both NLBs gone before tofu destroy');
+    // As on AWS, the NLBs' network interfaces outlive them; destroy waits for them, then starts
+    // within one poll interval (1 s on the local cloud, plus the security groups' deletion), and
+    // is never retried: nothing holds the subnets any more.
+    const enis = records.find((x) => x.type === 'note' && x.message === 'network interfaces gone');
+    assert.ok(enis?.type === 'note', 'the journal records when the last interface went');
+    assert.ok(((enis.data?.interfaces as unknown[]) ?? []).length > 0, JSON.stringify(enis.data));
+    const lag = Date.parse(String(destroy?.t)) - Date.parse(String(enis.data?.goneAt));
+    assert.ok(lag >= 0 && lag <= 2000, `tofu destroy started ${lag} ms after the last interface went`);
+    assert.equal(records.filter((x) => x.type === 'action' && x.action === 'tofu-destroy').length, 1);
+    assert.ok(!records.some((x) => x.type === 'error' && x.phase === 'teardown'), 'no DependencyViolation retry');
     await assertNothingLeft(result.runId);
   });
 });

@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { connectKubeconfig } from '../../src/adapters/kube-cluster.ts';
 import { createKubeWorkloads, FIELD_MANAGER } from '../../src/adapters/kube-workloads.ts';
+import type { KubeWorkloads } from '../../src/adapters/kube-workloads.ts';
+import { InterruptedError } from '../../src/errors.ts';
 import { deploy } from '../../src/phases/deploy.ts';
 import { EventBus } from '../../src/run/events.ts';
 import { Journal, readJournal } from '../../src/run/journal.ts';
@@ -72,5 +74,80 @@ describe('deploy', () => {
     const created = readJournal(`${runDir}/journal`).records.filter((r) => r.type === 'resource-created');
     assert.ok(created.some((r) => r.type === 'resource-created' && r.resource.id === 'Namespace thyme-benchmark'));
     assert.ok(created.some((r) => r.type === 'resource-created' && r.resource.id === 'Secret lgtm/grafana-admin'));
+  });
+
+  it('stops between objects on the signal: after a Ctrl-C no LoadBalancer Service is created (asked of the API server)', async () => {
+    const runId = 'thyme-20261203-000000-ab07';
+    const real = createKubeWorkloads(await connectKubeconfig({ path: sb.env.KUBECONFIG }));
+    const objects = renderManifests(loadSuite('thyme'), {
+      target: 'sandbox',
+      runId,
+      overrides: { grafanaLoadBalancer: 'true' },
+    }).filter((o) => o.stage === 'deploy');
+    assert.ok(
+      objects.some((o) => o.object.kind === 'Service' && (o.object.spec as { type?: string }).type === 'LoadBalancer'),
+      'the suite has a LoadBalancer Service to hold back',
+    );
+    // The Ctrl-C arrives while the first objects (the namespaces) are being applied.
+    const controller = new AbortController();
+    const applied: string[] = [];
+    const kube: KubeWorkloads = {
+      ...real,
+      async apply(object) {
+        const result = await real.apply(object);
+        applied.push(`${object.kind} ${object.metadata.name}`);
+        controller.abort();
+        return result;
+      },
+    };
+    const journal = Journal.open(`${runDir}/journal-interrupted`);
+    const err = await deploy({
+      objects,
+      runId,
+      runDir,
+      kube,
+      journal,
+      events: new EventBus(),
+      signal: controller.signal,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    journal.close();
+    assert.ok(err instanceof InterruptedError, String(err));
+    assert.ok(applied.length > 0 && applied.every((a) => a.startsWith('Namespace ')), applied.join(', '));
+    const core = sb.kc.makeApiClient(CoreV1Api);
+    const services = await core.listServiceForAllNamespaces({ labelSelector: `bench.dev/run-id=${runId}` });
+    assert.deepEqual(
+      services.items.map((x) => `${x.metadata?.namespace}/${x.metadata?.name}`),
+      [],
+      'no Service at all, so no LoadBalancer one',
+    );
+    // Nothing is journaled that was not begun (teardown's record stays true).
+    const created = readJournal(`${runDir}/journal-interrupted`).records.filter((r) => r.type === 'resource-created');
+    assert.equal(created.length, applied.length);
+
+    // A signal aborted before deploy starts: nothing at all is applied.
+    const before = new AbortController();
+    before.abort();
+    const runId2 = 'thyme-20261203-000000-ab08';
+    const j2 = Journal.open(`${runDir}/journal-before`);
+    await assert.rejects(
+      deploy({
+        objects: renderManifests(loadSuite('thyme'), { target: 'sandbox', runId: runId2 }).filter(
+          (o) => o.stage === 'deploy',
+        ),
+        runId: runId2,
+        runDir,
+        kube: real,
+        journal: j2,
+        events: new EventBus(),
+        signal: before.signal,
+      }),
+      InterruptedError,
+    );
+    j2.close();
+    const namespaces = await core.listNamespace({ labelSelector: `bench.dev/run-id=${runId2}` });
+    assert.deepEqual(namespaces.items, []);
   });
 });

@@ -251,7 +251,21 @@ export async function tearDownRun(
   const region = infra.outputs?.region ?? ctx.setup.region;
   // A fresh adapter: the one provisioning used carries the run's signal, aborted by a Ctrl-C.
   const tofu = ctx.tofuPlan && runTofu(ctx.tofuPlan, ctx.setup.env, ctx.events, signal, ctx.journal);
-  return teardown({
+  // The cluster's lease goes once teardown has deleted the run's namespaces; while the run's
+  // objects stay (a teardown that failed) it is kept until `bench cleanup` releases it.
+  const settleLease = async (how: 'release' | 'keep') => {
+    try {
+      await infra.lease?.[how]();
+    } catch (err) {
+      ctx.events.emit(
+        'warn',
+        'teardown',
+        'teardown.lease',
+        `the cluster's lease could not be ${how === 'release' ? 'released' : 'kept'} (${(err as Error).message.split('\n')[0]}); it expires by itself`,
+      );
+    }
+  };
+  const result = await teardown({
     runId: ctx.runId,
     target: ctx.setup.target,
     clusterName: infra.outputs?.clusterName ?? ctx.record.clusterName,
@@ -266,7 +280,12 @@ export async function tearDownRun(
     deadlineMs: ctx.record.teardownDeadlineMs,
     pollMs: ctx.record.lbPollMs,
     signal,
+  }).catch(async (err: unknown) => {
+    await settleLease('keep');
+    throw err;
   });
+  await settleLease('release');
+  return result;
 }
 
 /** Each rendered workload's pod selector, by `<Kind> <namespace>/<name>` (for verify's placement checks). */
@@ -504,9 +523,9 @@ export async function finishRun<R extends FinishableResult>(
       result.cleanupCommand = cleanupCommand(ctx.runId, runsDir);
     }
   }
-  // The cluster's lease goes once teardown has deleted the run's namespaces; while the run's
-  // objects stay (--keep, or a teardown that failed) it is kept until `bench cleanup` releases it.
-  if (infra.lease) await (ctx.record.keep || teardownError ? infra.lease.keep() : infra.lease.release());
+  // With --keep the run's objects stay, and with them its lease, until `bench cleanup` (teardown
+  // settles it otherwise).
+  if (infra.lease && ctx.record.keep) await infra.lease.keep();
   // A Ctrl-C during collect, report or teardown stops nothing that must finish (teardown runs
   // whatever happens), but the run was interrupted all the same: exit 130, status interrupted.
   // It wins over what failed around it (a gate of the partial data, say), which it names; it is

@@ -123,7 +123,14 @@ describe('a live run owns its cluster', () => {
       journal(d).some((x) => x.type === 'run-start' && x.pid === second.child.pid),
     ) as string;
     assert.deepEqual((await objectsOf(secondId)).namespaces, [], 'the second run created nothing in the cluster');
-    assert.deepEqual(motoTaggedWith(sb.env, secondId, ['eu-central-1']), [], 'nor left anything in moto');
+    assert.deepEqual(
+      motoTaggedWith(sb.env, secondId, ['eu-central-1']),
+      [],
+      `nor left anything in moto; its journal:\n${journal(secondId)
+        .filter((r) => r.type !== 'resource-created')
+        .map((r) => JSON.stringify(r).slice(0, 400))
+        .join('\n')}`,
+    );
 
     // --orphans while the first run is active: it is skipped, and keeps everything.
     const orphans = bench('bench', ['cleanup', '--orphans', '--target', 'sandbox', '--yes']);

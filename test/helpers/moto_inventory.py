@@ -24,22 +24,27 @@ def inventory(run_id, region):
     found = []
     ec2 = boto3.client("ec2", region_name=region)
     by_tag = [{"Name": f"tag:{TAG}", "Values": [run_id]}]
-    for vpc in ec2.describe_vpcs(Filters=by_tag)["Vpcs"]:
+
+    def mine(items):
+        return [i for i in items if tagged(i.get("Tags", i.get("TagSet")), run_id)]
+
+    # The tag filter narrows; the tags themselves decide (moto ignores some filters, e.g. on NAT gateways).
+    for vpc in mine(ec2.describe_vpcs(Filters=by_tag)["Vpcs"]):
         found.append(f"ec2-vpc {vpc['VpcId']}")
-    for s in ec2.describe_subnets(Filters=by_tag)["Subnets"]:
+    for s in mine(ec2.describe_subnets(Filters=by_tag)["Subnets"]):
         found.append(f"ec2-subnet {s['SubnetId']}")
-    for rt in ec2.describe_route_tables(Filters=by_tag)["RouteTables"]:
+    for rt in mine(ec2.describe_route_tables(Filters=by_tag)["RouteTables"]):
         found.append(f"ec2-route-table {rt['RouteTableId']}")
-    for igw in ec2.describe_internet_gateways(Filters=by_tag)["InternetGateways"]:
+    for igw in mine(ec2.describe_internet_gateways(Filters=by_tag)["InternetGateways"]):
         found.append(f"ec2-internet-gateway {igw['InternetGatewayId']}")
-    for nat in ec2.describe_nat_gateways(Filters=by_tag)["NatGateways"]:
+    for nat in mine(ec2.describe_nat_gateways(Filters=by_tag)["NatGateways"]):
         if nat["State"] not in ("deleted",):
             found.append(f"ec2-nat-gateway {nat['NatGatewayId']} {nat['State']}")
-    for a in ec2.describe_addresses(Filters=by_tag)["Addresses"]:
+    for a in mine(ec2.describe_addresses(Filters=by_tag)["Addresses"]):
         found.append(f"ec2-eip {a['AllocationId']}")
-    for sg in ec2.describe_security_groups(Filters=by_tag)["SecurityGroups"]:
+    for sg in mine(ec2.describe_security_groups(Filters=by_tag)["SecurityGroups"]):
         found.append(f"ec2-security-group {sg['GroupId']}")
-    for eni in ec2.describe_network_interfaces(Filters=by_tag)["NetworkInterfaces"]:
+    for eni in mine(ec2.describe_network_interfaces(Filters=by_tag)["NetworkInterfaces"]):
         found.append(f"ec2-network-interface {eni['NetworkInterfaceId']}")
     elb = boto3.client("elbv2", region_name=region)
     arns = [lb["LoadBalancerArn"] for lb in elb.describe_load_balancers()["LoadBalancers"]]

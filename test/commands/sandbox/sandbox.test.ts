@@ -100,7 +100,11 @@ describe('bench sandbox up | status | down', () => {
       dir,
     ]);
     assert.equal(orphans.status, 0, orphans.stderr);
-    assert.equal(orphans.stdout.split('Runs with resources alive:').length - 1, 1, orphans.stdout);
+    assert.equal(
+      orphans.stdout.split('Runs with resources alive (cleaned up from their journals):').length - 1,
+      1,
+      orphans.stdout,
+    );
     assert.equal(orphans.stdout.split(runId).length - 1, 1, orphans.stdout);
     assert.match(orphans.stdout, /Nothing was deleted\. Add --yes to delete them\./);
 

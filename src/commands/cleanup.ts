@@ -26,7 +26,8 @@ export default class CleanupCommand extends BenchCommand {
   static override flags = {
     'sandbox-dir': sandboxDirFlag,
     orphans: Flags.boolean({
-      summary: "Find resources with the tool's tags in every service the modules create, and runs with resources alive.",
+      summary:
+        "Find resources with the tool's tags in every service the modules create, and runs with resources alive.",
     }),
     yes: Flags.boolean({ char: 'y', summary: 'With --orphans: delete without asking.' }),
     'dry-run': Flags.boolean({ summary: 'Show what would be removed; remove nothing.' }),

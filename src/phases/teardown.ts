@@ -164,6 +164,23 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
       );
     }
 
+    // The cluster outlives the run (an existing cluster, the local cloud): its namespaces must
+    // really be gone, so the next run does not meet them terminating. Waited for after the load
+    // balancers (which their deletion waits for anyway) and before the network interfaces, so
+    // that `tofu destroy` follows the last interface's going within one poll.
+    let namespacesWaited = false;
+    const waitNamespacesGone = async () => {
+      if (namespacesWaited || !input.kube || terminating.length === 0) return;
+      namespacesWaited = true;
+      await input.kube.waitForObjectsGone(terminating, {
+        deadlineMs: input.deadlineMs,
+        pollMs: 1000,
+        signal: input.signal,
+      });
+      emit('teardown.kube.namespaces.gone', `namespaces ${terminating.map((n) => n.name).join(', ')} are gone`);
+      recordNamespacesGone(journal, gone, input.recorded, terminating);
+    };
+
     // 2. ELBv2: as soon as AWS says the cluster's and run's load balancers are gone, go on.
     if (!input.aws && input.target !== 'kube') {
       // Without the cluster's region nothing can be asked: one empty answer from another region
@@ -217,6 +234,8 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
         data: { waitedMs: waited.waitedMs, polls: waited.polls },
       });
       emit('teardown.elb.gone', `no load balancer left (${(waited.waitedMs / 1000).toFixed(1)}s)`);
+
+      await waitNamespacesGone();
 
       // Their network interfaces outlive them for minutes on AWS, cannot be deleted by anyone, and
       // make the subnets' and VPC's deletion fail: wait until EC2 shows none, in the cluster's VPC.
@@ -296,18 +315,8 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
       }
     }
 
-    // The cluster outlives the run (an existing cluster, the local cloud): its namespaces must
-    // really be gone, so the next run does not meet them terminating. Waited for after the load
-    // balancers, which the namespaces' deletion waits for anyway.
-    if (input.kube && terminating.length > 0) {
-      await input.kube.waitForObjectsGone(terminating, {
-        deadlineMs: input.deadlineMs,
-        pollMs: 1000,
-        signal: input.signal,
-      });
-      emit('teardown.kube.namespaces.gone', `namespaces ${terminating.map((n) => n.name).join(', ')} are gone`);
-      recordNamespacesGone(journal, gone, input.recorded, terminating);
-    }
+    // On a target without a cloud API (an existing cluster) the namespaces are waited for here.
+    await waitNamespacesGone();
 
     // 4. tofu destroy, retried while AWS still reports a dependency (ENIs linger after an NLB).
     if (input.tofu) {

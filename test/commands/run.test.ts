@@ -22,7 +22,7 @@ describe('thyme-bench run on the local cloud', () => {
   const runsDir = tempDir('bench-runs-');
 
   before(async () => {
-    sb = await startTestSandbox({ lbDeletionDelaySeconds: 3 });
+    sb = await startTestSandbox({ lbDeletionDelaySeconds: 3, eniLingerSeconds: 10 });
     env = {
       BENCH_SANDBOX_DIR: sb.dir,
       BENCH_TOFU_BIN: sandboxBin('tofu'),
@@ -316,7 +316,8 @@ describe('thyme-bench run on the local cloud', () => {
     const gone = records.find((x) => x.type === 'note' && x.message === 'load balancers gone');
     const destroy = records.find((x) => x.type === 'action' && x.action === 'tofu-destroy');
     assert.ok(gone && destroy && Date.parse(gone.t) <= Date.parse(destroy.t), 'both NLBs gone before tofu destroy');
-    // As on AWS, the NLBs' network interfaces outlive them; destroy waits for them, then starts
+    // As on AWS, the NLBs' network interfaces outlive them (10 s here, longer than the namespaces
+    // take to go); destroy waits for them, then starts
     // within one poll interval (1 s on the local cloud, plus the security groups' deletion), and
     // is never retried: nothing holds the subnets any more.
     const enis = records.find((x) => x.type === 'note' && x.message === 'network interfaces gone');

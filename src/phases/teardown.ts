@@ -79,6 +79,8 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
   const phase = beginPhase(journal, events, PHASE, `tearing down run ${runId}`);
   // Namespaces to see gone before the end, on clusters that outlive the run.
   const terminating: KubeRef[] = [];
+  // When the load balancers' Services were deleted: their wait is counted from there.
+  let lbWaitStarted: number | undefined;
   // Ids of recorded objects journaled as gone (each is journaled once).
   const gone = new Set<string>();
   const result: TeardownResult = {
@@ -111,9 +113,12 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
           emit('teardown.kube.deleted', `deleted ${describeRef(ref)}`);
         }
       }
-      if (input.target === 'kube' && lbs.length > 0) {
-        // No cloud API to poll on an existing cluster: the Services' finalizers clear when the
-        // provider has removed their load balancers.
+      if (lbs.length > 0) {
+        lbWaitStarted = performance.now();
+        // The Services' finalizers clear when the controller has removed their load balancers.
+        // Waited for on every target: a controller that saw a Service just before its deletion may
+        // create the NLB (and its security group) after ELBv2 was first asked, and an empty answer
+        // then would let destroy run under it. On an existing cluster it is the only signal.
         emit('teardown.kube.wait', `waiting until ${lbs.length} load balancer object(s) are gone`);
         await input.kube.waitForObjectsGone(lbs, {
           deadlineMs: input.deadlineMs,
@@ -226,7 +231,8 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
           );
         },
       });
-      result.loadBalancersWaitedMs = waited.waitedMs;
+      result.loadBalancersWaitedMs =
+        lbWaitStarted === undefined ? waited.waitedMs : Math.max(waited.waitedMs, performance.now() - lbWaitStarted);
       journal.append({
         type: 'note',
         phase: PHASE,

@@ -236,46 +236,23 @@ export function createAwsResources(
 
     async waitForLoadBalancersGone(filter, options) {
       const match = ownershipMatcher(filter);
-      const pollMs = options.pollMs ?? 5000;
-      const { deadlineMs, signal } = options;
-      const started = performance.now();
-      const elapsed = () => performance.now() - started;
-      // A poll still running at the deadline is cut off, so the deadline holds even if AWS hangs.
-      const deadline = AbortSignal.timeout(Math.max(0, deadlineMs));
-      const pollSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
-      let remaining: CloudResource[] | undefined;
-      let polls = 0;
-      const interrupted = () =>
-        new InterruptedError('interrupted while waiting for load balancers to be deleted', {
-          data: { remaining: remaining?.map(describeResource) },
-        });
-      const pastDeadline = () => lbWaitDeadlineError(region, deadlineMs, remaining);
-      for (;;) {
-        if (signal?.aborted) throw interrupted();
-        try {
+      return pollUntilNone(
+        options,
+        async (pollSignal) => {
           const [lbs, tgs] = await Promise.all([
             listElbv2('elbv2-load-balancer', match, pollSignal),
             listElbv2('elbv2-target-group', match, pollSignal),
           ]);
-          remaining = [...lbs, ...tgs];
-        } catch (err) {
-          if (signal?.aborted) throw interrupted();
-          if (deadline.aborted) throw pastDeadline();
-          throw err;
-        }
-        polls += 1;
-        const waitedMs = elapsed();
-        options.onPoll?.(remaining, waitedMs);
-        if (remaining.length === 0) return { waitedMs, polls };
-        const untilDeadline = deadlineMs - waitedMs;
-        try {
-          // The next poll, or the deadline if that comes first: what remains then is the answer.
-          await sleep(Math.max(0, Math.min(pollMs, untilDeadline)), undefined, { signal });
-        } catch {
-          throw interrupted();
-        }
-        if (pollMs >= untilDeadline) throw pastDeadline();
-      }
+          return [...lbs, ...tgs];
+        },
+        {
+          interrupted: (remaining) =>
+            new InterruptedError('interrupted while waiting for load balancers to be deleted', {
+              data: { remaining: remaining?.map(describeResource) },
+            }),
+          pastDeadline: (remaining) => lbWaitDeadlineError(region, options.deadlineMs, remaining),
+        },
+      );
     },
 
     async deleteLoadBalancer(arn) {
@@ -377,51 +354,34 @@ export function createAwsResources(
     },
 
     async waitForNetworkInterfacesGone(filter, options) {
-      const pollMs = options.pollMs ?? 5000;
-      const { deadlineMs, signal } = options;
-      const started = performance.now();
-      const deadline = AbortSignal.timeout(Math.max(0, deadlineMs));
-      const pollSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
-      let remaining: CloudResource[] | undefined;
       const seen = new Set<string>();
-      let polls = 0;
-      const interrupted = () =>
-        new InterruptedError("interrupted while waiting for the load balancers' network interfaces to go", {
-          data: { remaining: remaining?.map(describeResource) },
-        });
-      const pastDeadline = () => eniWaitDeadlineError(region, deadlineMs, remaining);
-      const wrap = async <T>(run: () => Promise<T>): Promise<T> => {
-        try {
-          return await run();
-        } catch (err) {
-          if (signal?.aborted) throw interrupted();
-          if (deadline.aborted) throw pastDeadline();
-          throw err;
-        }
-      };
-      if (signal?.aborted) throw interrupted();
-      // The cluster's VPC, asked once: the load balancers' interfaces that outlive them are there.
-      const vpcId =
-        filter.vpcId ??
-        (filter.clusterName ? await wrap(() => clusterVpc(ctx, filter.clusterName as string, pollSignal)) : undefined);
-      for (;;) {
-        if (signal?.aborted) throw interrupted();
-        remaining = await wrap(() =>
-          listLoadBalancerInterfaces(ctx, { loadBalancerNames: filter.loadBalancerNames, vpcId }, pollSignal),
-        );
-        for (const r of remaining) seen.add(r.id);
-        polls += 1;
-        const waitedMs = performance.now() - started;
-        options.onPoll?.(remaining, waitedMs);
-        if (remaining.length === 0) return { waitedMs, polls, goneAt: new Date(), seen: [...seen], vpcId };
-        const untilDeadline = deadlineMs - waitedMs;
-        try {
-          await sleep(Math.max(0, Math.min(pollMs, untilDeadline)), undefined, { signal });
-        } catch {
-          throw interrupted();
-        }
-        if (pollMs >= untilDeadline) throw pastDeadline();
-      }
+      // The cluster's VPC, asked once (at the first poll): the interfaces that outlive the load
+      // balancers are there.
+      let vpc: { id: string | undefined } | undefined;
+      const waited = await pollUntilNone(
+        options,
+        async (pollSignal) => {
+          vpc ??= {
+            id:
+              filter.vpcId ?? (filter.clusterName ? await clusterVpc(ctx, filter.clusterName, pollSignal) : undefined),
+          };
+          const remaining = await listLoadBalancerInterfaces(
+            ctx,
+            { loadBalancerNames: filter.loadBalancerNames, vpcId: vpc.id },
+            pollSignal,
+          );
+          for (const r of remaining) seen.add(r.id);
+          return remaining;
+        },
+        {
+          interrupted: (remaining) =>
+            new InterruptedError("interrupted while waiting for the load balancers' network interfaces to go", {
+              data: { remaining: remaining?.map(describeResource) },
+            }),
+          pastDeadline: (remaining) => eniWaitDeadlineError(region, options.deadlineMs, remaining),
+        },
+      );
+      return { ...waited, goneAt: new Date(), seen: [...seen], vpcId: vpc?.id };
     },
 
     listControllerSecurityGroups(clusterName, signal) {
@@ -501,6 +461,51 @@ function recordRequests(
     step: 'initialize',
     name: 'benchRecordRequests',
   });
+}
+
+/**
+ * The one wait of teardown's cloud side: polls (first at once, then every pollMs, default 5 s)
+ * until `poll` finds nothing, and returns how long that took. A poll still running at the
+ * deadline is cut off, so the deadline holds even if AWS hangs; what remained then is the
+ * deadline's error. The signal ends the wait with the interrupted error.
+ */
+async function pollUntilNone(
+  options: WaitOptions,
+  poll: (signal: AbortSignal) => Promise<CloudResource[]>,
+  errors: {
+    interrupted: (remaining: CloudResource[] | undefined) => Error;
+    pastDeadline: (remaining: CloudResource[] | undefined) => Error;
+  },
+): Promise<{ waitedMs: number; polls: number }> {
+  const pollMs = options.pollMs ?? 5000;
+  const { deadlineMs, signal } = options;
+  const started = performance.now();
+  const deadline = AbortSignal.timeout(Math.max(0, deadlineMs));
+  const pollSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  let remaining: CloudResource[] | undefined;
+  let polls = 0;
+  for (;;) {
+    if (signal?.aborted) throw errors.interrupted(remaining);
+    try {
+      remaining = await poll(pollSignal);
+    } catch (err) {
+      if (signal?.aborted) throw errors.interrupted(remaining);
+      if (deadline.aborted) throw errors.pastDeadline(remaining);
+      throw err;
+    }
+    polls += 1;
+    const waitedMs = performance.now() - started;
+    options.onPoll?.(remaining, waitedMs);
+    if (remaining.length === 0) return { waitedMs, polls };
+    const untilDeadline = deadlineMs - waitedMs;
+    try {
+      // The next poll, or the deadline if that comes first: what remains then is the answer.
+      await sleep(Math.max(0, Math.min(pollMs, untilDeadline)), undefined, { signal });
+    } catch {
+      throw errors.interrupted(remaining);
+    }
+    if (pollMs >= untilDeadline) throw errors.pastDeadline(remaining);
+  }
 }
 
 function lbWaitDeadlineError(region: string, deadlineMs: number, remaining: CloudResource[] | undefined) {

@@ -119,9 +119,7 @@ export async function checkRunInputs(inputs: RunInputs, runId = 'plan'): Promise
 async function checkModuleRules(moduleDir: string, given: Record<string, unknown>, env: NodeJS.ProcessEnv) {
   const binary = findCheckTofu(env);
   if (!binary) return;
-  const declared = new Set((await readModuleVariables(moduleDir)).map((v) => v.name));
-  const variables = Object.fromEntries(Object.entries(given).filter(([name]) => declared.has(name)));
-  await checkModuleValidation({ moduleDir, variables, binary, env });
+  await checkModuleValidation({ moduleDir, variables: given, binary, env });
 }
 
 async function checkVariables(values: Record<string, string>, moduleDir: string): Promise<Record<string, unknown>> {

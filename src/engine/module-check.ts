@@ -9,7 +9,7 @@ import { variablesOnlyModule } from '../suite/module-variables.ts';
 /** What {@link checkModuleValidation} needs: the module, the variables a run would pass, the binary. */
 export interface ModuleValidationInput {
   moduleDir: string;
-  /** The variables to check; the module's other variables are left out of the check. */
+  /** The variables to check; the module's other variables, and any it does not declare, are left out. */
   variables: Record<string, unknown>;
   /** An OpenTofu (or Terraform) binary; validation rules mean the same in every recent release. */
   binary: string;
@@ -34,6 +34,8 @@ export async function checkModuleValidation(input: ModuleValidationInput): Promi
     // server's endpoint) would otherwise stop the plan before any rule is evaluated.
     for (const name of Object.keys(config.variable)) if (!(name in input.variables)) delete config.variable[name];
     if (Object.keys(config.variable).length === 0) return;
+    // And only those the module declares (a suite may give others; tofu would only warn of them).
+    const variables = Object.fromEntries(Object.entries(input.variables).filter(([name]) => name in config.variable));
     writeFileSync(join(moduleDir, 'variables.tf.json'), `${JSON.stringify(config, null, 2)}\n`);
     // A sensitive variable's value is never shown, even when the module refuses it.
     const sensitive = new Set(
@@ -52,7 +54,7 @@ export async function checkModuleValidation(input: ModuleValidationInput): Promi
     });
     try {
       await tofu.init();
-      await tofu.plan(input.variables);
+      await tofu.plan(variables);
     } catch (err) {
       const invalid = diagnostics.filter(
         (d) => d.severity === 'error' && /^Invalid value for (input )?variable/i.test(d.summary),
@@ -62,7 +64,7 @@ export async function checkModuleValidation(input: ModuleValidationInput): Promi
         if (err instanceof BenchError && err.kind === 'interrupted') throw err;
         return;
       }
-      const lines = invalid.map((d) => describeInvalid(d, input.variables, sensitive));
+      const lines = invalid.map((d) => describeInvalid(d, variables, sensitive));
       throw new UsageError(
         'E_VAR_INVALID',
         `the module ${input.moduleDir} refuses ${invalid.length === 1 ? 'a variable' : `${invalid.length} variables`}:\n  ${lines.join('\n  ')}`,

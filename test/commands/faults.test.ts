@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { readJournal, type JournalRecord } from '../../src/run/journal.ts';
-import { JOURNAL_FILE } from '../../src/run/run-dir.ts';
+import type { JournalRecord } from '../../src/run/journal.ts';
 import {
   awsAction,
   awsInternalError,
@@ -17,8 +15,8 @@ import {
   startFaultProxy,
   type FaultProxy,
 } from '../harness/fault-proxy.ts';
-import { sandboxBin } from '../harness/paths.ts';
 import { startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
+import { runJournal, sandboxRunEnv, spawnBench } from '../helpers/bench-process.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { motoTaggedWith } from '../helpers/moto-inventory.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -28,18 +26,11 @@ interface Exit {
   output: string;
 }
 
-/** Runs a bench command without blocking this process (the proxies answer from it). */
-function bench(args: string[], env: NodeJS.ProcessEnv): Promise<Exit> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/bench'), ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('exit', (code) => resolve({ code, output }));
-  });
+/** Runs a bench command to its end without blocking this process (the proxies answer from it). */
+async function bench(args: string[], env: NodeJS.ProcessEnv): Promise<Exit> {
+  const started = spawnBench('bench', args, env);
+  const { code } = await started.exited;
+  return { code, output: started.output() };
 }
 
 /**
@@ -89,14 +80,7 @@ describe('a run through faults on the local cloud', () => {
     cpSync(join(ROOT, 'manifests', 'thyme'), suite, { recursive: true });
     const suiteFile = join(suite, 'suite.yaml');
     writeFileSync(suiteFile, readFileSync(suiteFile, 'utf8').replace('value: 50000', 'value: 1'));
-    env = {
-      BENCH_SANDBOX_DIR: sb.dir,
-      BENCH_TOFU_BIN: sandboxBin('tofu'),
-      BENCH_RUNS_DIR: runsDir,
-      RAMPUP_MINUTES: '',
-      ACTIVE_MINUTES: '',
-      COOLDOWN_MINUTES: '',
-    };
+    env = sandboxRunEnv(sb, runsDir);
   });
   after(async () => {
     if (envFile) writeFileSync(envFile, originalEnvFile);
@@ -109,7 +93,7 @@ describe('a run through faults on the local cloud', () => {
   });
 
   const lastRun = (): string => readdirSync(runsDir).sort().at(-1) as string;
-  const journal = (runId: string): JournalRecord[] => readJournal(join(runsDir, runId, JOURNAL_FILE)).records;
+  const journal = (runId: string): JournalRecord[] => runJournal(runsDir, runId);
   const run = (extra: string[] = []) =>
     bench(
       [

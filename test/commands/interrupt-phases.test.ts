@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { readJournal, type JournalRecord } from '../../src/run/journal.ts';
-import { JOURNAL_FILE } from '../../src/run/run-dir.ts';
-import { sandboxBin } from '../harness/paths.ts';
+import type { JournalRecord } from '../../src/run/journal.ts';
 import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
-import { ROOT, runCli } from '../helpers/cli.ts';
+import { runJournal, runStartedBy, sandboxRunEnv, spawnBench } from '../helpers/bench-process.ts';
+import { runCli } from '../helpers/cli.ts';
 import { motoTaggedWith } from '../helpers/moto-inventory.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -24,20 +20,13 @@ describe('one Ctrl-C in any phase of a run on the local cloud', () => {
 
   before(async () => {
     sb = await startTestSandbox({ lbDeletionDelaySeconds: 2 });
-    env = {
-      BENCH_SANDBOX_DIR: sb.dir,
-      BENCH_TOFU_BIN: sandboxBin('tofu'),
-      BENCH_RUNS_DIR: runsDir,
-      RAMPUP_MINUTES: '',
-      ACTIVE_MINUTES: '',
-      COOLDOWN_MINUTES: '',
-    };
+    env = sandboxRunEnv(sb, runsDir);
   });
   after(async () => {
     await sb?.stop();
   });
 
-  const journal = (runId: string): JournalRecord[] => readJournal(join(runsDir, runId, JOURNAL_FILE)).records;
+  const journal = (runId: string): JournalRecord[] => runJournal(runsDir, runId);
 
   // The phase to interrupt, and the record that shows it is under way.
   const phases: [string, (r: JournalRecord) => boolean][] = [
@@ -55,10 +44,9 @@ describe('one Ctrl-C in any phase of a run on the local cloud', () => {
 
   for (const [phase, started] of phases) {
     it(`in ${phase}: exit 130, status interrupted, nothing left`, async () => {
-      const child = spawn(
-        process.execPath,
+      const bench = spawnBench(
+        'thyme-bench',
         [
-          join(ROOT, 'bin/thyme-bench'),
           'run',
           '--target',
           'sandbox',
@@ -71,26 +59,14 @@ describe('one Ctrl-C in any phase of a run on the local cloud', () => {
           '--set',
           'grafanaLoadBalancer=true',
         ],
-        { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+        env,
       );
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      const runId = await eventually(
-        'the run appears',
-        async () =>
-          existsSync(runsDir)
-            ? readdirSync(runsDir).find((d) => journal(d).some((x) => x.type === 'run-start' && x.pid === child.pid))
-            : undefined,
-        60_000,
-        50,
-      );
+      const runId = await eventually('the run appears', async () => runStartedBy(runsDir, bench.child.pid), 60_000, 50);
       await eventually(`${phase} is under way`, async () => journal(runId).some(started), 180_000, 20);
       const signalledAt = Date.now();
-      child.kill('SIGINT');
-      const code = await exited;
-      assert.equal(code, 130, output.slice(-3000));
+      bench.child.kill('SIGINT');
+      const { code } = await bench.exited;
+      assert.equal(code, 130, bench.output().slice(-3000));
       const records = journal(runId);
       const end = records.at(-1);
       assert.ok(end?.type === 'run-end', JSON.stringify(end));

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { readJournal, type JournalRecord } from '../../src/run/journal.ts';
-import { JOURNAL_FILE } from '../../src/run/run-dir.ts';
-import { sandboxBin } from '../harness/paths.ts';
+import type { JournalRecord } from '../../src/run/journal.ts';
 import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
-import { ROOT } from '../helpers/cli.ts';
+import { runJournal, runStartedBy, sandboxRunEnv, spawnBench } from '../helpers/bench-process.ts';
 import { motoTaggedWith } from '../helpers/moto-inventory.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -25,30 +22,16 @@ describe('a live run owns its cluster', () => {
 
   before(async () => {
     sb = await startTestSandbox({ lbDeletionDelaySeconds: 2 });
-    env = {
-      BENCH_SANDBOX_DIR: sb.dir,
-      BENCH_TOFU_BIN: sandboxBin('tofu'),
-      BENCH_RUNS_DIR: runsDir,
-      RAMPUP_MINUTES: '',
-      ACTIVE_MINUTES: '',
-      COOLDOWN_MINUTES: '',
-    };
+    env = sandboxRunEnv(sb, runsDir);
   });
   after(async () => {
     await sb?.stop();
   });
 
-  const journal = (runId: string): JournalRecord[] => readJournal(join(runsDir, runId, JOURNAL_FILE)).records;
+  const journal = (runId: string): JournalRecord[] => runJournal(runsDir, runId);
   const bench = (bin: 'bench' | 'thyme-bench', args: string[]) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', bin), ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    return { child, exited, output: () => output };
+    const started = spawnBench(bin, args, env);
+    return { ...started, exited: started.exited.then((e) => e.code) };
   };
 
   it('a second run exits 2 naming the first; --orphans --yes keeps every resource of the live run; the first finishes 0', async () => {
@@ -67,12 +50,7 @@ describe('a live run owns its cluster', () => {
     ]);
     const runId = await eventually(
       'the first run appears',
-      async () =>
-        existsSync(runsDir)
-          ? readdirSync(runsDir).find((d) =>
-              journal(d).some((x) => x.type === 'run-start' && x.pid === first.child.pid),
-            )
-          : undefined,
+      async () => runStartedBy(runsDir, first.child.pid),
       60_000,
       100,
     );
@@ -119,9 +97,7 @@ describe('a live run owns its cluster', () => {
     const secondCode = await second.exited;
     assert.equal(secondCode, 2, second.output().slice(-3000));
     assert.match(second.output(), new RegExp(`in use by run ${runId}`));
-    const secondId = readdirSync(runsDir).find((d) =>
-      journal(d).some((x) => x.type === 'run-start' && x.pid === second.child.pid),
-    ) as string;
+    const secondId = runStartedBy(runsDir, second.child.pid) as string;
     assert.deepEqual((await objectsOf(secondId)).namespaces, [], 'the second run created nothing in the cluster');
     assert.deepEqual(
       motoTaggedWith(sb.env, secondId, ['eu-central-1']),

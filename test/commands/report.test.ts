@@ -12,6 +12,7 @@ import { sandboxBin } from '../harness/paths.ts';
 import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
 import { chromium, chromiumBinary } from '../helpers/chromium.ts';
+import { runStartedBy } from '../helpers/bench-process.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 describe('metrics, gates and reports of thyme-bench run on the local cloud', () => {
@@ -166,16 +167,7 @@ describe('metrics, gates and reports of thyme-bench run on the local cloud', () 
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const journalOf = (runId: string): JournalRecord[] => readJournal(join(runsDir, runId, JOURNAL_FILE)).records;
-    const runId = await eventually(
-      'the run appears',
-      async () =>
-        readdirSync(runsDir).find(
-          (d) =>
-            existsSync(join(runsDir, d, JOURNAL_FILE)) &&
-            journalOf(d).some((x) => x.type === 'run-start' && x.pid === child.pid),
-        ),
-      60_000,
-    );
+    const runId = await eventually('the run appears', async () => runStartedBy(runsDir, child.pid), 60_000);
     // The active phase is fully scraped; Prometheus goes away during the cool-down, before collect.
     await eventually(
       'the cool-down started',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
@@ -13,6 +13,7 @@ import { JOURNAL_FILE } from '../../src/run/run-dir.ts';
 import { sandboxBin } from '../harness/paths.ts';
 import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
+import { runStartedBy } from '../helpers/bench-process.ts';
 import { copySuite } from '../helpers/suite-fixture.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -206,17 +207,7 @@ describe('thyme-bench run on the local cloud', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const runId = await eventually(
-      'the run appears',
-      async () =>
-        existsSync(runsDir)
-          ? readdirSync(runsDir).find(
-              (d) =>
-                !['', undefined].includes(d) && journal(d).some((x) => x.type === 'run-start' && x.pid === child.pid),
-            )
-          : undefined,
-      60_000,
-    );
+    const runId = await eventually('the run appears', async () => runStartedBy(runsDir, child.pid), 60_000);
     await eventually(
       'the active phase started',
       async () => journal(runId).some((x) => x.type === 'phase-start' && x.phase === 'active'),

@@ -1,7 +1,8 @@
 """Everything moto holds that carries bench.dev/run-id=<run id>, service by service.
 
 Written with boto3 rather than bench's own TypeScript, so that a test asking "is anything of the run
-left?" does not ask the code under test. Prints one JSON list of "kind id (region)" strings.
+left?" does not ask the code under test: each service the modules create by its own describe calls,
+and the Resource Groups Tagging API besides. Prints one JSON list of "kind id (region)" strings.
 Usage: python moto_inventory.py <run-id> <region>...   (AWS_ENDPOINT_URL points at moto)
 """
 
@@ -29,23 +30,26 @@ def inventory(run_id, region):
         return [i for i in items if tagged(i.get("Tags", i.get("TagSet")), run_id)]
 
     # The tag filter narrows; the tags themselves decide (moto ignores some filters, e.g. on NAT gateways).
-    for vpc in mine(ec2.describe_vpcs(Filters=by_tag)["Vpcs"]):
-        found.append(f"ec2-vpc {vpc['VpcId']}")
-    for s in mine(ec2.describe_subnets(Filters=by_tag)["Subnets"]):
-        found.append(f"ec2-subnet {s['SubnetId']}")
-    for rt in mine(ec2.describe_route_tables(Filters=by_tag)["RouteTables"]):
-        found.append(f"ec2-route-table {rt['RouteTableId']}")
-    for igw in mine(ec2.describe_internet_gateways(Filters=by_tag)["InternetGateways"]):
-        found.append(f"ec2-internet-gateway {igw['InternetGatewayId']}")
-    for nat in mine(ec2.describe_nat_gateways(Filters=by_tag)["NatGateways"]):
-        if nat["State"] not in ("deleted",):
-            found.append(f"ec2-nat-gateway {nat['NatGatewayId']} {nat['State']}")
-    for a in mine(ec2.describe_addresses(Filters=by_tag)["Addresses"]):
-        found.append(f"ec2-eip {a['AllocationId']}")
-    for sg in mine(ec2.describe_security_groups(Filters=by_tag)["SecurityGroups"]):
-        found.append(f"ec2-security-group {sg['GroupId']}")
-    for eni in mine(ec2.describe_network_interfaces(Filters=by_tag)["NetworkInterfaces"]):
-        found.append(f"ec2-network-interface {eni['NetworkInterfaceId']}")
+    # (call, its filter parameter, the list in its answer, the id field, the kind reported)
+    describes = [
+        ("describe_vpcs", "Filters", "Vpcs", "VpcId", "ec2-vpc"),
+        ("describe_subnets", "Filters", "Subnets", "SubnetId", "ec2-subnet"),
+        ("describe_route_tables", "Filters", "RouteTables", "RouteTableId", "ec2-route-table"),
+        ("describe_internet_gateways", "Filters", "InternetGateways", "InternetGatewayId", "ec2-internet-gateway"),
+        ("describe_nat_gateways", "Filter", "NatGateways", "NatGatewayId", "ec2-nat-gateway"),
+        ("describe_addresses", "Filters", "Addresses", "AllocationId", "ec2-eip"),
+        ("describe_security_groups", "Filters", "SecurityGroups", "GroupId", "ec2-security-group"),
+        ("describe_network_interfaces", "Filters", "NetworkInterfaces", "NetworkInterfaceId", "ec2-network-interface"),
+    ]
+    for call, parameter, key, id_field, kind in describes:
+        for item in mine(getattr(ec2, call)(**{parameter: by_tag})[key]):
+            # A deleted NAT gateway stays listed for a while as `deleted`, as on AWS: it is gone.
+            if kind == "ec2-nat-gateway":
+                if item["State"] == "deleted":
+                    continue
+                found.append(f"{kind} {item[id_field]} {item['State']}")
+            else:
+                found.append(f"{kind} {item[id_field]}")
     elb = boto3.client("elbv2", region_name=region)
     arns = [lb["LoadBalancerArn"] for lb in elb.describe_load_balancers()["LoadBalancers"]]
     arns += [tg["TargetGroupArn"] for tg in elb.describe_target_groups()["TargetGroups"]]
@@ -70,7 +74,28 @@ def inventory(run_id, region):
             continue
         if tagged(kms.list_resource_tags(KeyId=k["KeyId"])["Tags"], run_id):
             found.append(f"kms-key {k['KeyId']}")
+    # The Resource Groups Tagging API as well: whatever it knows tagged with the run, beyond the
+    # services asked one by one above.
+    tagging = boto3.client("resourcegroupstaggingapi", region_name=region)
+    for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": TAG, "Values": [run_id]}]):
+        for mapping in page["ResourceTagMappingList"]:
+            arn = mapping["ResourceARN"]
+            if is_deleted(ec2, kms, arn):
+                continue
+            found.append(f"tagging {arn}")
     return [f"{f} ({region})" for f in found]
+
+
+def is_deleted(ec2, kms, arn):
+    """What AWS keeps listing after its deletion: a deleted NAT gateway (for about an hour) and a
+    KMS key scheduled for deletion (7 days at least); neither is alive."""
+    if ":natgateway/" in arn:
+        nat_id = arn.rsplit("/", 1)[-1]
+        nats = ec2.describe_nat_gateways(NatGatewayIds=[nat_id])["NatGateways"]
+        return not nats or nats[0]["State"] == "deleted"
+    if ":kms:" in arn and ":key/" in arn:
+        return kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] in ("PendingDeletion", "PendingReplicaDeletion")
+    return False
 
 
 def iam_roles(run_id):

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { cleanupCommand } from '../engine/run.ts';
 import type { EventBus } from '../run/events.ts';
 import { aliveResources, readJournal } from '../run/journal.ts';
-import { JOURNAL_FILE } from '../run/run-dir.ts';
+import { cleanupCommand, JOURNAL_FILE } from '../run/run-dir.ts';
 
 /**
  * One Ctrl-C means: stop what runs and tear down gracefully (tofu gets exactly one SIGINT from

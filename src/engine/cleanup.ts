@@ -19,7 +19,7 @@ import { waitForRunTofu } from '../phases/wait-for-tofu.ts';
 import { recordedKubeObjects, teardown, type TeardownResult } from '../phases/teardown.ts';
 import { EventBus } from '../run/events.ts';
 import { aliveResources, Journal, readJournal, type JournalRecord } from '../run/journal.ts';
-import { isRunId, JOURNAL_FILE, listRuns, resolveRunsRoot } from '../run/run-dir.ts';
+import { cleanupCommand, isRunId, JOURNAL_FILE, listRuns, resolveRunsRoot } from '../run/run-dir.ts';
 import { resolveSandbox, type TargetSetup } from '../run/target.ts';
 import { OWNER_TAG } from '../suite/render.ts';
 import type { TargetName } from '../suite/schema.ts';
@@ -128,6 +128,7 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
     const kube = connection ? createKubeCluster(connection) : undefined;
     const result = await teardown({
       runId: options.runId,
+      cleanupCommand: cleanupCommand(options.runId, options.runsDir),
       target,
       clusterName: record.clusterName,
       journal,

@@ -258,7 +258,7 @@ export async function compareVariants(options: CompareOptions): Promise<CompareR
       if (result.status === 'succeeded') result.status = 'failed';
     }
   }
-  return finishRun(ctx, infra, options.runsDir, result, failure, {
+  return finishRun(ctx, infra, result, failure, {
     // After teardown the run's end (status, endedAt) is known: the report says it.
     rewriteReport: result.report ? () => writeComparisonReport({ runDir: ctx.runDir, runId: ctx.runId }) : undefined,
   });

@@ -39,7 +39,7 @@ import {
 import { recordedKubeObjects, teardown, type TeardownResult } from '../phases/teardown.ts';
 import { EventBus } from '../run/events.ts';
 import { Journal, readJournal } from '../run/journal.ts';
-import { createRunDir, JOURNAL_FILE, newRunId, resolveRunsRoot } from '../run/run-dir.ts';
+import { cleanupCommand, createRunDir, JOURNAL_FILE, newRunId, resolveRunsRoot } from '../run/run-dir.ts';
 import { resolveTarget, type TargetSetup } from '../run/target.ts';
 import type { LoadedSuite } from '../suite/load.ts';
 import type { PhaseDurations } from '../suite/phases.ts';
@@ -101,6 +101,8 @@ export interface RunContext {
   signal: AbortSignal | undefined;
   tofuPlan: TofuPlan | undefined;
   record: RunRecordOptions;
+  /** The command that removes what the run left, with --runs-dir when it had one: every fix names it. */
+  cleanupCommand: string;
 }
 
 /**
@@ -185,7 +187,19 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
     host: hostname(),
     options: { ...record, durations, params: options.params ?? {}, images: options.images ?? {} },
   });
-  return { runId, runDir, loaded, setup, durations, journal, events, signal: options.signal, tofuPlan, record };
+  return {
+    runId,
+    runDir,
+    loaded,
+    setup,
+    durations,
+    journal,
+    events,
+    signal: options.signal,
+    tofuPlan,
+    record,
+    cleanupCommand: cleanupCommand(runId, options.runsDir),
+  };
 }
 
 /** What bringing the infrastructure up produced. */
@@ -211,6 +225,7 @@ export async function bringUpInfrastructure(
   if (ctx.tofuPlan) {
     const provisioned = await provision({
       runId: ctx.runId,
+      cleanupCommand: ctx.cleanupCommand,
       tofuPlan: ctx.tofuPlan,
       setup: ctx.setup,
       journal: ctx.journal,
@@ -267,6 +282,7 @@ export async function tearDownRun(
   };
   const result = await teardown({
     runId: ctx.runId,
+    cleanupCommand: ctx.cleanupCommand,
     target: ctx.setup.target,
     clusterName: infra.outputs?.clusterName ?? ctx.record.clusterName,
     journal: ctx.journal,
@@ -299,21 +315,6 @@ export function workloadSelectors(objects: RenderedObject[]): Map<string, Record
           {}) as Record<string, string>,
       ]),
   );
-}
-
-/**
- * A teardown error's fix with the run's whole cleanup command in it: teardown names `bench cleanup
- * <run-id>` without knowing the runs directory, and a command pasted from the message must work.
- */
-function withCleanupCommand(fix: string | undefined, runId: string, command: string): string {
-  const short = `bench cleanup ${runId}`;
-  if (fix?.includes(short)) return fix.replaceAll(short, command);
-  return fix ? `${fix}; then run \`${command}\`` : `run \`${command}\``;
-}
-
-/** The command that removes what a kept (or interrupted) run left. */
-export function cleanupCommand(runId: string, runsDir?: string): string {
-  return `bench cleanup ${runId}${runsDir ? ` --runs-dir ${runsDir}` : ''}`;
 }
 
 /** The outcome of `bench run`, printed as the summary (and by --json). */
@@ -449,7 +450,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       failure ??= err;
     }
   }
-  return finishRun(ctx, infra, options.runsDir, result, failure, {
+  return finishRun(ctx, infra, result, failure, {
     // After teardown the run's end (status, endedAt) is known: the report says it.
     rewriteReport: result.report
       ? () =>
@@ -487,7 +488,6 @@ export interface FinishableResult {
 export async function finishRun<R extends FinishableResult>(
   ctx: RunContext,
   infra: Partial<Infrastructure>,
-  runsDir: string | undefined,
   result: R,
   failure: unknown,
   options: {
@@ -501,7 +501,7 @@ export async function finishRun<R extends FinishableResult>(
   }
   let teardownError: unknown;
   if (ctx.record.keep) {
-    result.cleanupCommand = cleanupCommand(ctx.runId, runsDir);
+    result.cleanupCommand = ctx.cleanupCommand;
     ctx.journal.append({
       type: 'note',
       phase: 'teardown',
@@ -520,7 +520,7 @@ export async function finishRun<R extends FinishableResult>(
       result.teardown = await tearDownRun(ctx, infra);
     } catch (err) {
       teardownError = err;
-      result.cleanupCommand = cleanupCommand(ctx.runId, runsDir);
+      result.cleanupCommand = ctx.cleanupCommand;
     }
   }
   // With --keep the run's objects stay, and with them its lease, until `bench cleanup` (teardown
@@ -559,7 +559,10 @@ export async function finishRun<R extends FinishableResult>(
     const e = toBenchError(teardownError);
     const before = failure ? ` (the run had failed before: ${(failure as Error).message.split('\n')[0]})` : '';
     throw new BenchError(e.kind, e.code, `${e.message}${before}`, {
-      fix: withCleanupCommand(e.fix, ctx.runId, result.cleanupCommand as string),
+      // Teardown names the whole cleanup command; an adapter's error (AWS down, say) does not.
+      fix: e.fix?.includes(ctx.cleanupCommand)
+        ? e.fix
+        : `${e.fix ? `${e.fix}; then ` : ''}run \`${ctx.cleanupCommand}\``,
       data: { ...e.data, result },
     });
   }

@@ -153,6 +153,8 @@ export async function declaresVariable(moduleDir: string, name: string): Promise
 
 export interface ProvisionInput {
   runId: string;
+  /** The command that removes what the run created, as fixes name it (default `bench cleanup <run-id>`). */
+  cleanupCommand?: string;
   tofuPlan: TofuPlan;
   setup: TargetSetup;
   journal: Journal;
@@ -308,7 +310,7 @@ async function destroyAfterFailedApply(input: ProvisionInput, tofu: Tofu, error:
       'error',
       PHASE,
       'provision.rollback.failed',
-      `destroying after the failed apply failed too: ${(destroyError as Error).message.split('\n')[0]}; run \`bench cleanup ${input.runId}\``,
+      `destroying after the failed apply failed too: ${(destroyError as Error).message.split('\n')[0]}; run \`${input.cleanupCommand ?? `bench cleanup ${input.runId}`}\``,
     );
   }
 }

@@ -18,6 +18,8 @@ import { beginPhase } from './record.ts';
 /** Everything teardown needs; built from a live run or, by `bench cleanup`, from its journal. */
 export interface TeardownInput {
   runId: string;
+  /** The command that finishes this teardown later, as fixes name it (default `bench cleanup <run-id>`). */
+  cleanupCommand?: string;
   target: TargetName;
   clusterName: string;
   journal: Journal;
@@ -74,6 +76,7 @@ const PHASE = 'teardown';
  */
 export async function teardown(input: TeardownInput): Promise<TeardownResult> {
   const { journal, events, runId } = input;
+  const cleanupCommand = input.cleanupCommand ?? `bench cleanup ${runId}`;
   const emit = (code: string, message: string, data?: Record<string, unknown>) =>
     events.emit('info', PHASE, code, message, data);
   const phase = beginPhase(journal, events, PHASE, `tearing down run ${runId}`);
@@ -194,7 +197,7 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
         'E_TEARDOWN_REGION',
         `cannot wait for the load balancers of run ${runId}: the region of its cluster ${input.clusterName} is not known (neither the module's region output nor the suite's target names one)`,
         {
-          fix: `give the suite's target a region (targets.${input.target}.region) and run \`bench cleanup ${runId}\`; until then check ELBv2 for load balancers tagged bench.dev/run-id=${runId}`,
+          fix: `give the suite's target a region (targets.${input.target}.region) and run \`${cleanupCommand}\`; until then check ELBv2 for load balancers tagged bench.dev/run-id=${runId}`,
         },
       );
     }
@@ -306,7 +309,7 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
             `could not delete the load-balancer controller's security group(s) of cluster ${input.clusterName}: ` +
               deleted.failed.map((f) => `${f.resource.id}: ${f.message}`).join('; '),
             {
-              fix: `run \`bench cleanup ${runId}\` again; if it stays, delete the group(s) in the EC2 console`,
+              fix: `run \`${cleanupCommand}\` again; if it stays, delete the group(s) in the EC2 console`,
               data: { failed: deleted.failed.map((f) => f.resource.id) },
             },
           );
@@ -393,7 +396,7 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
           'E_TEARDOWN_LEFTOVERS',
           `teardown left ${list.length} resource(s) of run ${runId}:\n  ${list.join('\n  ')}`,
           {
-            fix: `run \`bench cleanup ${runId}\` again; if they stay, delete them in the AWS console (they carry the tag bench.dev/run-id=${runId})`,
+            fix: `run \`${cleanupCommand}\` again; if they stay, delete them in the AWS console (they carry the tag bench.dev/run-id=${runId})`,
             data: { leftovers: list },
           },
         );
@@ -424,7 +427,7 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
     phase.failed(err);
     if (err instanceof BenchError) throw err;
     throw new InfrastructureError('E_TEARDOWN', `teardown failed: ${(err as Error).message}`, {
-      fix: `run \`bench cleanup ${runId}\` to finish it`,
+      fix: `run \`${cleanupCommand}\` to finish it`,
       cause: err,
     });
   }

@@ -230,3 +230,8 @@ function pidAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** The command that removes what a kept (or interrupted) run left. */
+export function cleanupCommand(runId: string, runsDir?: string): string {
+  return `bench cleanup ${runId}${runsDir ? ` --runs-dir ${runsDir}` : ''}`;
+}

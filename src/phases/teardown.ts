@@ -82,8 +82,6 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
   const phase = beginPhase(journal, events, PHASE, `tearing down run ${runId}`);
   // Namespaces to see gone before the end, on clusters that outlive the run.
   const terminating: KubeRef[] = [];
-  // When the load balancers' Services were deleted: their wait is counted from there.
-  let lbWaitStarted: number | undefined;
   // Ids of recorded objects journaled as gone (each is journaled once).
   const gone = new Set<string>();
   const result: TeardownResult = {
@@ -95,6 +93,19 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
     ecrImagesDeleted: 0,
     destroyAttempts: 0,
     leftovers: [],
+  };
+  // The LoadBalancer Services and Ingresses the run deleted, and the wait until they are gone:
+  // their finalizers clear only once the controller has removed what it made for them.
+  const lbObjects: KubeRef[] = [];
+  const waitLoadBalancerObjectsGone = async () => {
+    if (!input.kube || lbObjects.length === 0) return;
+    emit('teardown.kube.wait', `waiting until ${lbObjects.length} load balancer object(s) are gone`);
+    await input.kube.waitForObjectsGone(lbObjects, {
+      deadlineMs: input.deadlineMs,
+      pollMs: Math.min(input.pollMs, 2000),
+      signal: input.signal,
+    });
+    recordGone(journal, gone, input.recorded, lbObjects.map(describeRef), 'deleted');
   };
   try {
     // 1. Kubernetes: what makes cloud load balancers first, then the namespaces.
@@ -116,20 +127,8 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
           emit('teardown.kube.deleted', `deleted ${describeRef(ref)}`);
         }
       }
-      if (lbs.length > 0) {
-        lbWaitStarted = performance.now();
-        // The Services' finalizers clear when the controller has removed their load balancers.
-        // Waited for on every target: a controller that saw a Service just before its deletion may
-        // create the NLB (and its security group) after ELBv2 was first asked, and an empty answer
-        // then would let destroy run under it. On an existing cluster it is the only signal.
-        emit('teardown.kube.wait', `waiting until ${lbs.length} load balancer object(s) are gone`);
-        await input.kube.waitForObjectsGone(lbs, {
-          deadlineMs: input.deadlineMs,
-          pollMs: Math.min(input.pollMs, 2000),
-          signal: input.signal,
-        });
-        recordGone(journal, gone, input.recorded, lbs.map(describeRef), 'deleted');
-      }
+      lbObjects.push(...lbs);
+      if (input.target === 'kube') await waitLoadBalancerObjectsGone();
       const namespaces = dedupe([
         ...recordedRefs(input.recorded, ['Namespace']),
         ...(await input.kube.listRunNamespaces(runId)),
@@ -216,26 +215,36 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
       );
       // Names of the load balancers seen: their interfaces are described `ELB net/<name>/<id>`.
       const lbNames = new Set<string>();
-      const waited = await input.aws.waitForLoadBalancersGone(filter, {
-        deadlineMs: input.deadlineMs,
-        pollMs: input.pollMs,
-        signal: input.signal,
-        onPoll: (remaining, elapsedMs) => {
-          for (const r of remaining) if (r.kind === 'elbv2-load-balancer') lbNames.add(r.name);
-          return (
-            remaining.length > 0 &&
-            emit(
-              'teardown.elb.poll',
-              `${remaining.length} load balancer(s)/target group(s) still there after ${Math.round(elapsedMs / 1000)}s`,
-              {
-                remaining: remaining.map((r) => r.name),
-              },
-            )
-          );
-        },
-      });
-      result.loadBalancersWaitedMs =
-        lbWaitStarted === undefined ? waited.waitedMs : Math.max(waited.waitedMs, performance.now() - lbWaitStarted);
+      const aws = input.aws;
+      const waitElbv2 = () =>
+        aws.waitForLoadBalancersGone(filter, {
+          deadlineMs: input.deadlineMs,
+          pollMs: input.pollMs,
+          signal: input.signal,
+          onPoll: (remaining, elapsedMs) => {
+            for (const r of remaining) if (r.kind === 'elbv2-load-balancer') lbNames.add(r.name);
+            return (
+              remaining.length > 0 &&
+              emit(
+                'teardown.elb.poll',
+                `${remaining.length} load balancer(s)/target group(s) still there after ${Math.round(elapsedMs / 1000)}s`,
+                {
+                  remaining: remaining.map((r) => r.name),
+                },
+              )
+            );
+          },
+        });
+      const started = performance.now();
+      const waited = await waitElbv2();
+      // A controller that saw a Service just before its deletion may create the NLB (and its
+      // security group) after ELBv2 was first asked: the Services themselves go only once their
+      // controller has removed what it made, and then ELBv2 is asked once more.
+      if (input.kube && lbObjects.length > 0) {
+        await waitLoadBalancerObjectsGone();
+        await waitElbv2();
+      }
+      result.loadBalancersWaitedMs = performance.now() - started;
       journal.append({
         type: 'note',
         phase: PHASE,

@@ -268,13 +268,21 @@ async function orderedTeardown(log: string[], stateLost: CloudResource[] = []) {
   const seen: { code: string; message: string }[] = [];
   events.subscribe((e) => seen.push({ code: e.code, message: e.message }));
   const { aws, tofu } = orderedCloud(log, { stateLost });
+  const cluster = fakeCluster();
+  const kube: KubeCluster = {
+    ...cluster,
+    async waitForObjectsGone(refs, options) {
+      log.push(`kube-gone ${refs.map(describeRef).join(', ')}`);
+      return cluster.waitForObjectsGone(refs, options);
+    },
+  };
   const result = await teardown({
     runId: RUN,
     target: 'sandbox',
     clusterName: 'thyme-abcd',
     journal,
     events,
-    kube: fakeCluster(),
+    kube,
     aws,
     tofu: { tofu, variables: {}, workDir: '/runs/x/tofu' },
     ecrRepositories: [],
@@ -293,6 +301,10 @@ describe('teardown waits as AWS needs', () => {
     const { result, records, seen } = await orderedTeardown(log);
     assert.deepEqual(log, [
       'lb-gone',
+      // A controller may create an NLB after the first answer: the Services themselves, then ELBv2 again.
+      'kube-gone Service thyme-benchmark/grafana',
+      'lb-gone',
+      'kube-gone Namespace thyme-benchmark',
       'eni-gone a1b2c3 thyme-abcd',
       'list-sg thyme-abcd',
       'delete ec2-security-group sg-lbc',

@@ -8,7 +8,8 @@ import { readModuleVariables } from '../suite/module-variables.ts';
 import { cidrProblem } from '../suite/param-types.ts';
 import type { EventBus } from '../run/events.ts';
 import type { Journal } from '../run/journal.ts';
-import type { TargetSetup } from '../run/target.ts';
+import type { TargetSetup } from '../targets/target.ts';
+import { targetTraits } from '../targets/traits.ts';
 import type { LoadedSuite } from '../suite/load.ts';
 import { beginPhase } from './record.ts';
 
@@ -142,7 +143,7 @@ export async function plannedRunTimeVariables(
 ): Promise<Record<string, unknown>> {
   const value = given?.[API_ALLOWED_CIDRS];
   if (value !== undefined) return { [API_ALLOWED_CIDRS]: parseCidrList(value) };
-  if (target !== 'aws' || !(await declaresVariable(moduleDir, API_ALLOWED_CIDRS))) return {};
+  if (!targetTraits(target)?.fillsApiAllowList || !(await declaresVariable(moduleDir, API_ALLOWED_CIDRS))) return {};
   return { [API_ALLOWED_CIDRS]: "<caller's public address>/32, determined at run time" };
 }
 

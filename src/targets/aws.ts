@@ -47,6 +47,7 @@ export const awsTarget: Target = {
   async awsEnv(env) {
     return env;
   },
+  moduleVariables: () => ({}),
   pinnedTofu: () => undefined,
   prometheusUrl: () => undefined,
   async doctorChecks(env) {

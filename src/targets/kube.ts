@@ -28,6 +28,7 @@ export const kubeTarget: Target = {
   async awsEnv(env) {
     return env;
   },
+  moduleVariables: () => ({}),
   pinnedTofu: () => undefined,
   prometheusUrl: () => undefined,
   async doctorChecks(env) {

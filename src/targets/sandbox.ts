@@ -28,6 +28,14 @@ export const sandboxTarget: Target = {
   },
   // Where moto and the API server are now, which need not be where they were during the run.
   resolveRecorded: (record, env) => resolveSandbox(env, record.region),
+  moduleVariables(setup) {
+    if (!setup.sandbox) return {};
+    return {
+      api_server_endpoint: setup.sandbox.apiServer,
+      api_server_ca_data: Buffer.from(setup.sandbox.caPem).toString('base64'),
+      python: setup.sandbox.python,
+    };
+  },
   async connect(setup) {
     return connectKubeconfig({ path: setup.sandbox?.kubeconfig });
   },

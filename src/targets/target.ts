@@ -64,6 +64,11 @@ export interface Target extends TargetTraits {
   resolve(spec: TargetSpec, options: { env: NodeJS.ProcessEnv; context?: string }): Promise<TargetSetup>;
   /** The target of a recorded run, as `bench cleanup` reaches it now. */
   resolveRecorded(record: RecordedTarget, env: NodeJS.ProcessEnv): Promise<TargetSetup>;
+  /**
+   * The module variables the target itself sets, after the suite's and --var (the local cloud's:
+   * where its API server is, its CA, moto's python).
+   */
+  moduleVariables(setup: TargetSetup): Record<string, unknown>;
   /** Reaches the cluster of a run in progress; `outputs` are its module's (when the target uses tofu). */
   connect(setup: TargetSetup, outputs: ClusterEndpoint | undefined): Promise<ClusterConnection>;
   /**

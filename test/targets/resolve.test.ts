@@ -127,3 +127,22 @@ describe("a target's environment outside a run", () => {
     }
   });
 });
+
+describe('the module variables a target sets itself', () => {
+  it("the local cloud's API server, its CA (base64) and moto's python; nothing on aws or kube", () => {
+    const sandbox = { dir: '/sb', apiServer: 'https://127.0.0.1:16443', caPem: 'PEM', kubeconfig: '/k' };
+    const setup = {
+      target: 'sandbox' as const,
+      region: 'eu-central-1',
+      env: {},
+      sandbox: { ...sandbox, python: '/py', prometheusUrl: '', agentUrl: '' },
+    };
+    assert.deepEqual(targetFor('sandbox').moduleVariables(setup), {
+      api_server_endpoint: 'https://127.0.0.1:16443',
+      api_server_ca_data: Buffer.from('PEM').toString('base64'),
+      python: '/py',
+    });
+    assert.deepEqual(targetFor('aws').moduleVariables({ target: 'aws', region: 'eu-central-1', env: {} }), {});
+    assert.deepEqual(targetFor('kube').moduleVariables({ target: 'kube', region: undefined, env: {} }), {});
+  });
+});

@@ -3,8 +3,6 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createAwsResources, type AwsResources, type CloudResource } from '../adapters/aws-resources.ts';
 import {
-  connectEks,
-  connectKubeconfig,
   createKubeCluster,
   createKubeLeases,
   type ClusterConnection,
@@ -20,9 +18,11 @@ import { recordedKubeObjects, teardown, type TeardownResult } from '../phases/te
 import { EventBus } from '../run/events.ts';
 import { aliveResources, Journal, readJournal, type JournalRecord } from '../run/journal.ts';
 import { cleanupCommand, isRunId, JOURNAL_FILE, listRuns, resolveRunsRoot } from '../run/run-dir.ts';
-import { resolveSandbox, type TargetSetup } from '../run/target.ts';
 import { OWNER_TAG } from '../suite/render.ts';
 import type { TargetName } from '../suite/schema.ts';
+import { targetFor } from '../targets/index.ts';
+import type { TargetSetup } from '../targets/target.ts';
+import { targetTraits } from '../targets/traits.ts';
 import type { RunRecordOptions } from './run.ts';
 
 export interface CleanupRunOptions {
@@ -81,7 +81,7 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
 
   const record = start.options as unknown as RunRecordOptions;
   const target = start.target as TargetName;
-  const setup = await resolveCleanupTarget(record, target, env);
+  const setup = await targetFor(target).resolveRecorded(record, env);
   const journal = Journal.open(journalPath);
   try {
     journal.append({
@@ -134,7 +134,7 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
       journal,
       events,
       kube,
-      aws: setup.region && target !== 'kube' ? createAwsResources(setup.region, setup.env) : undefined,
+      aws: setup.region && targetTraits(target).callsAws ? createAwsResources(setup.region, setup.env) : undefined,
       tofu: tofu && plan ? { tofu, variables: plan.variables, workDir: plan.workDir } : undefined,
       ecrRepositories: record.ecrRepositories ?? [],
       recorded: recordedKubeObjects(records),
@@ -231,23 +231,10 @@ export async function reachRecordedRun(
 ): Promise<ReachedRun> {
   const record = start.options as unknown as RunRecordOptions;
   const target = start.target as TargetName;
-  const setup = await resolveCleanupTarget(record, target, env);
+  const setup = await targetFor(target).resolveRecorded(record, env);
   const tofu = record.tofu ? runTofu({ ...record.tofu, variables: {} }, setup.env, events, signal) : undefined;
-  const connection = await reconnect(target, setup, record, target === 'aws' ? tofu : undefined, events);
+  const connection = await reconnect(target, setup, record, tofu, events);
   return { setup, tofu, connection };
-}
-
-/** The target of a recorded run, as cleanup reaches it. */
-export async function resolveCleanupTarget(
-  record: RunRecordOptions,
-  target: TargetName,
-  env: NodeJS.ProcessEnv,
-): Promise<TargetSetup> {
-  if (target === 'aws')
-    return { target, region: record.region, env: record.region ? { ...env, AWS_REGION: record.region } : env };
-  if (target === 'kube') return { target, region: undefined, env, kube: { context: record.context } };
-  // The local cloud: its environment file says where moto and the API server are now.
-  return resolveSandbox(env, record.region);
 }
 
 /** Reaches the run's cluster again; undefined (with a warning) when it cannot be reached. */
@@ -259,19 +246,7 @@ async function reconnect(
   events: EventBus,
 ): Promise<ClusterConnection | undefined> {
   try {
-    if (target === 'sandbox') return await connectKubeconfig({ path: setup.sandbox?.kubeconfig });
-    if (target === 'kube') return await connectKubeconfig({ context: record.context, env: setup.env });
-    if (!tofu) return undefined;
-    const out = await tofu.output();
-    const endpoint = String(out.cluster_endpoint?.value ?? '');
-    if (!endpoint) return undefined;
-    return connectEks({
-      clusterName: String(out.cluster_name?.value ?? record.clusterName),
-      region: String(out.region?.value ?? record.region),
-      endpoint,
-      caData: String(out.cluster_certificate_authority_data?.value ?? ''),
-      env: setup.env,
-    });
+    return await targetFor(target).reconnect(setup, record, tofu);
   } catch (err) {
     events.emit(
       'warn',
@@ -351,7 +326,7 @@ export async function cleanupOrphans(options: OrphanOptions): Promise<OrphanResu
   let env = options.env ?? process.env;
   const events = options.events ?? new EventBus();
   const regions = options.regions?.length ? options.regions : defaultRegions(env);
-  if (options.target === 'sandbox') env = { ...(await resolveSandbox(env, undefined)).env };
+  env = await targetFor(options.target).awsEnv(env);
   const runsRoot = resolveRunsRoot(options.runsDir, env);
   const journals = new Map(
     listRuns(runsRoot).map((r) => [r.runId, { summary: r, path: join(runsRoot, r.runId, JOURNAL_FILE) }]),

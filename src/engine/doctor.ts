@@ -1,28 +1,20 @@
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { createAdapters, type Adapters } from '../adapters/index.ts';
 import { KubeContextNotFound } from '../adapters/kube.ts';
-import { UsageError, type BenchError } from '../errors.ts';
+import type { BenchError } from '../errors.ts';
 import { EventBus } from '../run/events.ts';
-import type { TargetSetup } from '../run/target.ts';
 import { selectTofu } from './preflight.ts';
-import { readSandboxEnvFile, sandboxStatus } from '../sandbox/lifecycle.ts';
 import { loadSuite } from '../suite/load.ts';
-import { TARGETS, type TargetName } from '../suite/schema.ts';
+import type { TargetName } from '../suite/schema.ts';
+import { targetFor } from '../targets/index.ts';
+import type { DoctorCheck, TargetSetup } from '../targets/target.ts';
 
 /** Minimum Node.js version (current majors of oclif, execa and listr2 need it). */
 export const MIN_NODE = [22, 13] as const;
 
-export type CheckStatus = 'pass' | 'fail' | 'skip';
+export type CheckStatus = DoctorCheck['status'];
 
 /** One check of `bench doctor`: what was checked, what was found, and how to fix a failure. */
-export interface Check {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-  fix?: string;
-}
+export type Check = DoctorCheck;
 
 export interface DoctorOptions {
   target: TargetName;
@@ -42,53 +34,25 @@ export interface DoctorResult {
   checks: Check[];
 }
 
-/** The binaries the local cloud needs, by the part that provides them. */
-const SANDBOX_PARTS: Record<string, string> = {
-  kube: 'kube-apiserver',
-  kwok: 'kwok',
-  tofu: 'tofu',
-  etcd: 'etcd',
-  prometheus: 'prometheus',
-  moto: 'moto_server',
-};
-
 /** Runs every check the target needs; never throws for a failed check (it is reported instead). */
 export async function runDoctor(options: DoctorOptions, given?: Adapters): Promise<DoctorResult> {
-  if (!TARGETS.includes(options.target)) {
-    throw new UsageError('E_TARGET_UNKNOWN', `unknown target '${options.target}'`, {
-      fix: `use one of: ${TARGETS.join(', ')}`,
-    });
-  }
-  let env = options.env ?? process.env;
-  const sandbox = options.target === 'sandbox' ? await sandboxStatus({ env }) : undefined;
-  // The sandbox target reaches AWS (moto) through the environment `bench sandbox up` wrote.
-  if (sandbox?.envFile) env = { ...env, ...readSandboxEnvFile(sandbox.envFile) };
+  const target = targetFor(options.target);
+  // The local cloud's checks give the environment the rest use: AWS calls then reach its moto.
+  const own = await target.doctorChecks(options.env ?? process.env);
+  const env = own.env;
   const adapters = given ?? createAdapters(env);
   const suite = options.suite === undefined ? undefined : loadSuite(options.suite, options.cwd).suite;
   const checks: Check[] = [checkNode(options.nodeVersion ?? process.versions.node)];
-  const usesTofu = options.target !== 'kube';
 
-  if (usesTofu) {
+  if (target.usesTofu) {
     checks.push(await checkTofu(adapters, options.target, env));
   } else {
-    checks.push({ name: 'tofu', status: 'skip', detail: 'target kube provisions nothing' });
+    checks.push({ name: 'tofu', status: 'skip', detail: `target ${target.name} provisions nothing` });
   }
 
-  if (options.target === 'sandbox') {
-    checks.push(checkSandboxInstalled(env));
-    checks.push(
-      sandbox?.up
-        ? { name: 'local cloud running', status: 'pass', detail: `up in ${sandbox.dir}` }
-        : {
-            name: 'local cloud running',
-            status: 'fail',
-            detail: `not up in ${sandbox?.dir}`,
-            fix: 'run `bench sandbox up`',
-          },
-    );
-  }
+  checks.push(...own.checks);
 
-  if (options.target === 'aws' || options.target === 'sandbox') {
+  if (target.callsAws) {
     // The flag, the suite, then the SDK's own chain (AWS_REGION, the profile's region) and the
     // AWS CLI's AWS_DEFAULT_REGION, which the SDK for JavaScript does not read.
     const region =
@@ -110,10 +74,10 @@ export async function runDoctor(options: DoctorOptions, given?: Adapters): Promi
     // The credentials are checked either way: without a region, at STS's global endpoint.
     checks.push(await checkAwsIdentity(adapters, region ?? GLOBAL_STS_REGION, env));
   } else {
-    checks.push({ name: 'aws credentials', status: 'skip', detail: 'target kube does not call AWS' });
+    checks.push({ name: 'aws credentials', status: 'skip', detail: `target ${target.name} does not call AWS` });
   }
 
-  if (options.target === 'kube') checks.push(await checkKubeContext(adapters, options.context));
+  if (target.reachedByContext) checks.push(await checkKubeContext(adapters, options.context));
 
   return { target: options.target, ok: checks.every((c) => c.status !== 'fail'), checks };
 }
@@ -163,21 +127,6 @@ async function checkTofu(adapters: Adapters, target: TargetName, env: NodeJS.Pro
 function suiteRegion(suite: ReturnType<typeof loadSuite>['suite'] | undefined, target: TargetName): string | undefined {
   const spec = suite?.targets[target];
   return spec && 'region' in spec ? spec.region : undefined;
-}
-
-function checkSandboxInstalled(env: NodeJS.ProcessEnv): Check {
-  const bin = join(env.BENCH_CACHE ?? join(env.HOME ?? homedir(), '.cache', 'bench'), 'sandbox', 'bin');
-  const missing = Object.entries(SANDBOX_PARTS)
-    .filter(([, file]) => !existsSync(join(bin, file)))
-    .map(([part]) => part);
-  return missing.length === 0
-    ? { name: 'local cloud', status: 'pass', detail: `installed in ${bin}` }
-    : {
-        name: 'local cloud',
-        status: 'fail',
-        detail: `not installed: ${missing.join(', ')} (looked in ${bin})`,
-        fix: `run \`bash test/harness/install.sh ${missing.join(' ')}\``,
-      };
 }
 
 async function checkAwsIdentity(adapters: Adapters, region: string, env: NodeJS.ProcessEnv): Promise<Check> {

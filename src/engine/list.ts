@@ -4,6 +4,7 @@ import { createKubeCluster } from '../adapters/kube-cluster.ts';
 import { EventBus } from '../run/events.ts';
 import { readJournal, type JournalRecord, type ResourceRef } from '../run/journal.ts';
 import { JOURNAL_FILE, listRuns, resolveRunsRoot, type RunSummary } from '../run/run-dir.ts';
+import { targetTraits } from '../targets/traits.ts';
 import { reachRecordedRun } from './cleanup.ts';
 
 export interface ListOptions {
@@ -137,7 +138,7 @@ async function askAbout(
   let cloud: RunVerification['cloud'] = [];
   let problem: string | undefined;
   const region = reached.setup.region;
-  if (run.target !== 'kube' && region) {
+  if (targetTraits(reached.setup.target).callsAws && region) {
     try {
       cloud = (await createAwsResources(region, reached.setup.env).findOwned(run.runId)).map((c) => ({
         kind: c.kind,

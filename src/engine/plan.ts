@@ -7,6 +7,7 @@ import { containerImages } from '../suite/image-reference.ts';
 import { countByKind, resolveParams, type RenderedObject } from '../suite/render.ts';
 import { checkRunInputs, type RunInputs } from './inputs.ts';
 import { PHASES, type PhaseName, type TargetName } from '../suite/schema.ts';
+import { targetTraits } from '../targets/traits.ts';
 
 /** What `bench plan` is asked for: the run's inputs, and where to write the manifests. */
 export interface PlanOptions extends RunInputs {
@@ -57,16 +58,6 @@ export interface Plan {
   checks: { kubernetesSchema: string; images: number; queries: number };
 }
 
-/** Rough lengths of the untimed steps per target, from the seeds' observed timings. */
-const ESTIMATES: Record<
-  TargetName,
-  { provision: number; connect: number; deploy: number; collect: number; teardown: number }
-> = {
-  aws: { provision: 900, connect: 30, deploy: 300, collect: 60, teardown: 600 },
-  sandbox: { provision: 30, connect: 5, deploy: 60, collect: 15, teardown: 60 },
-  kube: { provision: 0, connect: 5, deploy: 120, collect: 30, teardown: 120 },
-};
-
 /** Computes the plan of a run: validates everything a run would validate, and touches nothing. */
 export async function planRun(options: PlanOptions): Promise<Plan> {
   const { loaded, durations, objects, variables, warnings, kubernetesSchema } = await checkRunInputs(options);
@@ -101,7 +92,7 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
     )
     .map(({ object }) => `${object.metadata.namespace ?? 'default'}/${object.metadata.name}`);
 
-  const est = ESTIMATES[options.target];
+  const est = targetTraits(options.target).estimates;
   const sweepRuns = suite.sweep?.values.length ?? 1;
   const timeline: TimelineStep[] = [
     { step: 'preflight', seconds: 5, estimated: true, description: 'credentials, tools, quotas, cost estimate' },
@@ -173,18 +164,8 @@ function estimateCost(
   loadBalancers: number,
   wallClockSeconds: number,
 ): Plan['cost'] {
-  if (target !== 'aws') {
-    return {
-      currency: 'USD',
-      perHour: 0,
-      total: 0,
-      items: [],
-      note:
-        target === 'sandbox'
-          ? 'the local cloud costs nothing'
-          : 'an existing cluster is billed to its owner; bench adds only its LoadBalancer services',
-    };
-  }
+  const { billing } = targetTraits(target);
+  if (!billing.billed) return { currency: 'USD', perHour: 0, total: 0, items: [], note: billing.note };
   const nodes = Number(variables.node_count ?? 3);
   const type = String(variables.node_instance_type ?? 'm6i.2xlarge');
   const instancePrice = PRICES.instancePerHour[type];
@@ -225,7 +206,7 @@ function round(value: number, digits: number): number {
 /** The teardown order of DESIGN.md, as the run will carry it out on this target. */
 export function teardownOrder(target: TargetName, ecr: boolean): string[] {
   const steps = ["delete the run's LoadBalancer Services and Ingresses, then its namespaces"];
-  if (target === 'kube') {
+  if (!targetTraits(target).callsAws) {
     steps.push("wait until the LoadBalancer Services' finalizers clear (the cloud load balancers are gone)");
     steps.push('verify nothing labelled with the run id is left');
     return steps;

@@ -1,12 +1,11 @@
-import { join } from 'node:path';
 import { createAwsIdentity, createPublicAddressProbe, type AwsIdentity, type CallerIdentity } from '../adapters/aws.ts';
 import type { PublicAddressProbe } from '../adapters/aws.ts';
 import { createToolProbe, type TofuBinary, type ToolProbe } from '../adapters/tools.ts';
 import { BenchError, InfrastructureError, InterruptedError, UsageError } from '../errors.ts';
 import { API_ALLOWED_CIDRS, declaresVariable } from '../phases/provision.ts';
 import type { EventBus } from '../run/events.ts';
-import type { TargetSetup } from '../run/target.ts';
-import { sandboxBinDir } from '../sandbox/layout.ts';
+import { targetFor } from '../targets/index.ts';
+import type { TargetSetup } from '../targets/target.ts';
 import { planRun, type PlanOptions } from './plan.ts';
 
 const PHASE = 'preflight';
@@ -79,6 +78,7 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
  */
 export async function runPreflight(input: PreflightInput): Promise<PreflightResult> {
   const { setup, events } = input;
+  const target = targetFor(setup.target);
   const adapters: PreflightAdapters = {
     tools: input.adapters?.tools ?? createToolProbe(setup.env),
     aws: input.adapters?.aws ?? createAwsIdentity(setup.env),
@@ -92,8 +92,8 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
       apiAllowedCidrs: undefined,
       cost: undefined,
     };
-    if (setup.target !== 'kube') result.tofu = await selectTofu(setup, adapters.tools, events, input.signal);
-    if (setup.target === 'aws') {
+    if (target.usesTofu) result.tofu = await selectTofu(setup, adapters.tools, events, input.signal);
+    if (target.billing.billed) {
       const region = checkRegion(setup.region);
       result.identity = await checkCredentials(adapters.aws, region, setup.env, input.signal);
       events.emit(
@@ -107,7 +107,7 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
           region,
         },
       );
-      result.apiAllowedCidrs = await allowedCidrs(input, adapters.publicAddress);
+      if (target.fillsApiAllowList) result.apiAllowedCidrs = await allowedCidrs(input, adapters.publicAddress);
       result.cost = await input.estimate();
       checkCost(result.cost, input.maxCost, events);
       await confirmRun(input, result.cost, region);
@@ -139,8 +139,8 @@ export async function selectTofu(
 ): Promise<TofuBinary> {
   const deadline = () =>
     signal ? AbortSignal.any([signal, AbortSignal.timeout(30_000)]) : AbortSignal.timeout(30_000);
-  if (setup.target === 'sandbox') {
-    const pinnedPath = join(sandboxBinDir(setup.env), 'tofu');
+  const pinnedPath = targetFor(setup.target).pinnedTofu(setup.env);
+  if (pinnedPath) {
     const pinned = await tools.probeTofu(pinnedPath, deadline());
     if (!pinned || pinned.name !== 'tofu') {
       throw new UsageError('E_TOFU_MISSING', `the local cloud's OpenTofu is not installed (${pinnedPath})`, {

@@ -16,6 +16,7 @@ import { isRunId, JOURNAL_FILE, resolveRunsRoot } from '../run/run-dir.ts';
 import { loadSuite, type LoadedSuite } from '../suite/load.ts';
 import { resolveParams, resolveQuery, type ParamValues } from '../suite/render.ts';
 import type { Suite, TargetName } from '../suite/schema.ts';
+import { targetTraits } from '../targets/traits.ts';
 import type { RunRecordOptions } from './run.ts';
 import { reconnectRun } from './cleanup.ts';
 import { findComparePlan, writeComparisonReport } from './comparison-report.ts';
@@ -25,16 +26,17 @@ import type { ComparisonReport } from '../report/comparison-model.ts';
 export type PrometheusRecord =
   { kind: 'url'; url: string } | { kind: 'kube-proxy'; namespace: string; service: string; port: number | string };
 
-/** The Prometheus of a run: --prometheus-url, else the local cloud's, else the suite's in the cluster. */
+/**
+ * The Prometheus of a run: --prometheus-url, else the one its target reaches directly (the local
+ * cloud's), else the suite's in the cluster.
+ */
 export function prometheusFor(
   suite: Suite,
-  target: string,
-  sandboxUrl: string | undefined,
+  targetUrl: string | undefined,
   flagUrl: string | undefined,
 ): PrometheusRecord | undefined {
   if (flagUrl) return { kind: 'url', url: flagUrl };
-  // kube-apiserver refuses to proxy to loopback, so the local cloud's Prometheus is reached directly.
-  if (target === 'sandbox' && sandboxUrl) return { kind: 'url', url: sandboxUrl };
+  if (targetUrl) return { kind: 'url', url: targetUrl };
   if (suite.prometheus)
     return {
       kind: 'kube-proxy',
@@ -45,9 +47,9 @@ export function prometheusFor(
   return undefined;
 }
 
-/** The query step: the local cloud scrapes every second; elsewhere the suite's step. */
+/** The query step: the target's own (the local cloud scrapes every second), else the suite's. */
 export function prometheusStep(suite: Suite, target: string): number {
-  return target === 'sandbox' ? 1 : (suite.prometheus?.step ?? 15);
+  return targetTraits(target)?.prometheusStepSeconds ?? suite.prometheus?.step ?? 15;
 }
 
 /** Builds a client for a recorded endpoint (a kube-proxy one needs the cluster connection). */

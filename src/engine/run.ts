@@ -40,7 +40,9 @@ import { recordedKubeObjects, teardown, type TeardownResult } from '../phases/te
 import { EventBus } from '../run/events.ts';
 import { Journal, readJournal } from '../run/journal.ts';
 import { cleanupCommand, createRunDir, JOURNAL_FILE, newRunId, resolveRunsRoot } from '../run/run-dir.ts';
-import { resolveTarget, type TargetSetup } from '../run/target.ts';
+import { resolveTarget, targetFor } from '../targets/index.ts';
+import type { TargetSetup } from '../targets/target.ts';
+import { targetTraits } from '../targets/traits.ts';
 import type { LoadedSuite } from '../suite/load.ts';
 import type { PhaseDurations } from '../suite/phases.ts';
 import { renderManifests, resolveParams, type RenderedObject } from '../suite/render.ts';
@@ -172,10 +174,10 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
             ]),
           ]
         : [],
-    lbPollMs: options.lbPollMs ?? (options.target === 'aws' ? 5000 : 1000),
+    lbPollMs: options.lbPollMs ?? targetTraits(options.target).lbPollMs,
     teardownDeadlineMs: loaded.suite.teardown.deadline * 1000,
     keep: options.keep ?? false,
-    prometheus: prometheusFor(loaded.suite, options.target, setup.sandbox?.prometheusUrl, options.prometheusUrl),
+    prometheus: prometheusFor(loaded.suite, targetFor(options.target).prometheusUrl(setup), options.prometheusUrl),
     queries: resolveRunQueries(loaded.suite, resolveParams(loaded.suite, options.target, options.params)),
   };
   journal.append({
@@ -288,7 +290,7 @@ export async function tearDownRun(
     journal: ctx.journal,
     events: ctx.events,
     kube: infra.connection ? createKubeCluster(infra.connection) : undefined,
-    aws: region && ctx.setup.target !== 'kube' ? createAwsResources(region, ctx.setup.env) : undefined,
+    aws: region && targetTraits(ctx.setup.target).callsAws ? createAwsResources(region, ctx.setup.env) : undefined,
     tofu: tofu && ctx.tofuPlan ? { tofu, variables: ctx.tofuPlan.variables, workDir: ctx.tofuPlan.workDir } : undefined,
     ecrRepositories: ctx.record.ecrRepositories,
     // What deploy and the load phases journaled as applied, and not removed since.

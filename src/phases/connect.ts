@@ -1,9 +1,10 @@
-import { connectEks, connectKubeconfig, type ClusterConnection } from '../adapters/kube-cluster.ts';
+import type { ClusterConnection } from '../adapters/kube-cluster.ts';
 import { toKubeError } from '../adapters/kube-errors.ts';
 import { InfrastructureError, InterruptedError } from '../errors.ts';
 import type { EventBus } from '../run/events.ts';
 import type { Journal } from '../run/journal.ts';
-import type { TargetSetup } from '../run/target.ts';
+import { targetFor } from '../targets/index.ts';
+import type { TargetSetup } from '../targets/target.ts';
 import type { ClusterOutputs } from './provision.ts';
 import { beginPhase } from './record.ts';
 
@@ -29,21 +30,7 @@ export async function connect(input: {
     phase.failed(err);
     throw err;
   }
-  let connection: ClusterConnection;
-  if (setup.target === 'aws') {
-    if (!outputs) throw new Error('connect on aws needs the module outputs');
-    connection = connectEks({
-      clusterName: outputs.clusterName,
-      region: outputs.region,
-      endpoint: outputs.endpoint,
-      caData: outputs.caData,
-      env: setup.env,
-    });
-  } else if (setup.target === 'sandbox') {
-    connection = await connectKubeconfig({ path: setup.sandbox?.kubeconfig });
-  } else {
-    connection = await connectKubeconfig({ context: setup.kube?.context, env: setup.env });
-  }
+  const connection = await targetFor(setup.target).connect(setup, outputs);
   let version: string;
   try {
     version = await serverVersion(connection, 30_000, signal);

@@ -8,7 +8,9 @@ import { readModuleVariables } from '../suite/module-variables.ts';
 import { cidrProblem } from '../suite/param-types.ts';
 import type { EventBus } from '../run/events.ts';
 import type { Journal } from '../run/journal.ts';
-import type { TargetSetup } from '../run/target.ts';
+import { targetFor } from '../targets/index.ts';
+import type { TargetSetup } from '../targets/target.ts';
+import { targetTraits } from '../targets/traits.ts';
 import type { LoadedSuite } from '../suite/load.ts';
 import { beginPhase } from './record.ts';
 
@@ -85,12 +87,7 @@ export function tofuVariables(
     // Each entry checked: EKS takes IPv4 blocks with their host bits zero.
     variables[API_ALLOWED_CIDRS] = parseCidrList(givenCidrs as string | string[]);
   }
-  if (setup.sandbox) {
-    variables.api_server_endpoint = setup.sandbox.apiServer;
-    variables.api_server_ca_data = Buffer.from(setup.sandbox.caPem).toString('base64');
-    variables.python = setup.sandbox.python;
-  }
-  return variables;
+  return { ...variables, ...targetFor(setup.target).moduleVariables(setup) };
 }
 
 /**
@@ -142,7 +139,7 @@ export async function plannedRunTimeVariables(
 ): Promise<Record<string, unknown>> {
   const value = given?.[API_ALLOWED_CIDRS];
   if (value !== undefined) return { [API_ALLOWED_CIDRS]: parseCidrList(value) };
-  if (target !== 'aws' || !(await declaresVariable(moduleDir, API_ALLOWED_CIDRS))) return {};
+  if (!targetTraits(target)?.fillsApiAllowList || !(await declaresVariable(moduleDir, API_ALLOWED_CIDRS))) return {};
   return { [API_ALLOWED_CIDRS]: "<caller's public address>/32, determined at run time" };
 }
 

@@ -13,6 +13,7 @@ import {
   type ResourceRef,
 } from '../run/journal.ts';
 import type { TargetName } from '../suite/schema.ts';
+import { targetTraits } from '../targets/traits.ts';
 import { beginPhase } from './record.ts';
 
 /** Everything teardown needs; built from a live run or, by `bench cleanup`, from its journal. */
@@ -76,6 +77,7 @@ const PHASE = 'teardown';
  */
 export async function teardown(input: TeardownInput): Promise<TeardownResult> {
   const { journal, events, runId } = input;
+  const { callsAws, clusterOutlivesRun } = targetTraits(input.target);
   const cleanupCommand = input.cleanupCommand ?? `bench cleanup ${runId}`;
   const emit = (code: string, message: string, data?: Record<string, unknown>) =>
     events.emit('info', PHASE, code, message, data);
@@ -128,7 +130,8 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
         }
       }
       lbObjects.push(...lbs);
-      if (input.target === 'kube') await waitLoadBalancerObjectsGone();
+      // Without a cloud API to ask, the Services' finalizers are what says the load balancers are gone.
+      if (!callsAws) await waitLoadBalancerObjectsGone();
       const namespaces = dedupe([
         ...recordedRefs(input.recorded, ['Namespace']),
         ...(await input.kube.listRunNamespaces(runId)),
@@ -161,8 +164,8 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
       }
       // What was deleted is recorded as gone only once that is seen: below, when the namespaces
       // are gone (a cluster that outlives the run), or when the cluster itself is (aws).
-      if (input.target !== 'aws') terminating.push(...namespaces);
-    } else if (input.target !== 'kube') {
+      if (clusterOutlivesRun) terminating.push(...namespaces);
+    } else if (callsAws) {
       events.emit(
         'warn',
         PHASE,
@@ -189,7 +192,7 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
     };
 
     // 2. ELBv2: as soon as AWS says the cluster's and run's load balancers are gone, go on.
-    if (!input.aws && input.target !== 'kube') {
+    if (!input.aws && callsAws) {
       // Without the cluster's region nothing can be asked: one empty answer from another region
       // would let tofu destroy the network under a live NLB.
       throw new TeardownError(
@@ -414,7 +417,7 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
     // The cluster of an aws run is gone with its state, and the check above found nothing tagged
     // with the run id (its EKS cluster included): so is every object that lived in it, whether
     // or not its namespace was seen going.
-    if (input.target === 'aws' && input.aws) {
+    if (!clusterOutlivesRun && input.aws) {
       const left = recordedKubeObjects(readJournal(journal.path).records);
       recordGone(
         journal,

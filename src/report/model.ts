@@ -2,6 +2,7 @@ import { GateError } from '../errors.ts';
 import { PHASES, STATS, type PhaseName, type StatName, type Suite, type SuiteGate } from '../suite/schema.ts';
 import type { WorkloadImages } from '../phases/record-images.ts';
 import { SIMULATED_METRIC_NAMES } from '../sandbox/agent/simulator.ts';
+import { targetTraits } from '../targets/traits.ts';
 import type { PhaseWindow, RawMetric } from './raw.ts';
 import { msWindow, type StatValues, windowStats } from './stats.ts';
 
@@ -262,13 +263,23 @@ export function describeTofu(tofu: TofuInfo): string {
 }
 
 /**
- * Whether a metric's series come from the local cloud's simulator: on target `sandbox` the pods
- * run no program, so the workload's output and the pods' JSON are the simulator's, and a
+ * The report's "provisioned with": the recorded tofu; else nothing, on a target that provisions
+ * nothing (`nothing (an existing cluster)`); else the run did not record it.
+ */
+export function describeProvisioning(tofu: TofuInfo | null | undefined, target: string): string {
+  if (tofu) return describeTofu(tofu);
+  const traits = targetTraits(target);
+  return traits && !traits.usesTofu ? `nothing (${traits.description})` : 'not recorded';
+}
+
+/**
+ * Whether a metric's series come from the local cloud's simulator: on a simulated target (`sandbox`)
+ * the pods run no program, so the workload's output and the pods' JSON are the simulator's, and a
  * Prometheus query is when it reads a series the simulator serves. A query over anything else
  * (Prometheus' own series, the API server's) reads real components and is not simulated.
  */
 export function isSimulated(target: string, source: MetricReport['source'], query: string | null): boolean {
-  if (target !== 'sandbox') return false;
+  if (targetTraits(target)?.simulated !== true) return false;
   if (source !== 'prometheus') return true;
   const names = new Set((query ?? '').match(/[A-Za-z_:][A-Za-z0-9_:]*/g) ?? []);
   return SIMULATED_METRIC_NAMES.some((n) => names.has(n) || [...names].some((x) => x.startsWith(`${n}_`)));
@@ -299,9 +310,7 @@ function imagesNoteOf(images: WorkloadImages[] | undefined, target: string): str
   const unresolved = images.flatMap((w) => w.images).filter((i) => i.imageID === null).length;
   if (unresolved === 0) return null;
   const why =
-    target === 'sandbox'
-      ? "the local cloud's kwok nodes run no container runtime and report no imageID"
-      : 'their containers had not reported one when the images were recorded';
+    targetTraits(target)?.noImageIdReason ?? 'their containers had not reported one when the images were recorded';
   return `${unresolved} container image(s) have imageID null: the API server held none (${why}); only the reference asked for is known.`;
 }
 

@@ -12,7 +12,7 @@ import type {
 } from './comparison-model.ts';
 import { formatNumber, formatPercent, formatSigned, formatStat, NO_VALUE, windowDuration } from './format.ts';
 import { writeFileAtomic } from './raw.ts';
-import { describeTofu } from './model.ts';
+import { describeProvisioning } from './model.ts';
 import { esc, htmlPage, htmlTable } from './render-html.ts';
 import { escapeInline, markdownTable } from './render-md.ts';
 import type { TextTable } from './tables.ts';
@@ -369,10 +369,7 @@ function runTable(report: ComparisonReport): TextTable {
       ['repetitions', `${report.repeat} per size`],
       ['started', run.startedAt],
       ['ended', run.endedAt ?? NO_VALUE],
-      [
-        'provisioned with',
-        run.tofu ? describeTofu(run.tofu) : run.target === 'kube' ? 'nothing (an existing cluster)' : 'not recorded',
-      ],
+      ['provisioned with', describeProvisioning(run.tofu, run.target)],
     ],
   };
 }

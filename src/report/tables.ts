@@ -1,6 +1,13 @@
 import { PHASES } from '../suite/schema.ts';
 import { formatNumber, formatStat, gateCondition, gateOutcome, NO_VALUE, windowDuration } from './format.ts';
-import { describeTofu, formatLabels, gateName, type GateReport, type MetricReport, type RunReport } from './model.ts';
+import {
+  describeProvisioning,
+  formatLabels,
+  gateName,
+  type GateReport,
+  type MetricReport,
+  type RunReport,
+} from './model.ts';
 
 /**
  * The rows of the report's tables, as plain strings: report.md and report.html show the same
@@ -25,10 +32,7 @@ export function runTable(report: RunReport): TextTable {
       ['status', run.status],
       ['started', run.startedAt],
       ['ended', run.endedAt ?? NO_VALUE],
-      [
-        'provisioned with',
-        run.tofu ? describeTofu(run.tofu) : run.target === 'kube' ? 'nothing (an existing cluster)' : 'not recorded',
-      ],
+      ['provisioned with', describeProvisioning(run.tofu, run.target)],
       ['gates', gateSummary(report)],
     ],
   };

@@ -13,7 +13,7 @@ import { selectTofu, type Confirm } from '../../src/engine/preflight.ts';
 import { prepareRun, type RunOptions } from '../../src/engine/run.ts';
 import { EventBus, type BenchEvent } from '../../src/run/events.ts';
 import { readJournal } from '../../src/run/journal.ts';
-import type { TargetSetup } from '../../src/run/target.ts';
+import type { TargetSetup } from '../../src/targets/target.ts';
 import { startMoto, type Moto } from '../harness/moto.ts';
 import { freePort } from '../harness/net.ts';
 import { sandboxBin } from '../harness/paths.ts';

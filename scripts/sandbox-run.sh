@@ -4,7 +4,8 @@
 # teardown), and print where the run's journal and manifests are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+# .ci/run has run it once already (BENCH_SETUP_DONE=1); a person running this file has not.
+[[ ${BENCH_SETUP_DONE:-} == 1 ]] || bash scripts/setup.sh
 source scripts/node-env.sh
 export PATH="$PWD/bin:$PATH"
 bench sandbox up

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs everything bench needs on this machine, idempotently: Node >= 22 (Node 24 from npm
-# where the machine's is older), the npm dependencies (npm ci), the build, and the local
+# where the machine's is older), the npm dependencies (npm ci), the build (each when stale), and the local
 # cloud's parts (moto, etcd, kube-apiserver/controller-manager/scheduler, kwok, tofu,
 # Prometheus) into ~/.cache/bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node-env.sh
 echo "bench setup: node $(node --version) ($(command -v node))"
-npm ci --no-audit --no-fund --loglevel=error
-npm run build --silent
+# npm ci again only when the lock file changed since the last install (it starts from nothing).
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -f node_modules/.bench-lock-hash ]] || [[ $(cat node_modules/.bench-lock-hash) != "$lock_hash" ]]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.bench-lock-hash
+fi
+bash scripts/build-if-stale.sh
 bash test/harness/install.sh
 # Headless Chromium (Debian's) opens report.html in the tests, as a person would.
 if ! command -v chromium >/dev/null 2>&1; then

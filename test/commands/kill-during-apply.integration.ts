@@ -6,7 +6,7 @@ import type { ListResult } from '../../src/engine/list.ts';
 import type { JournalRecord } from '../../src/run/journal.ts';
 import { recordedTofus } from '../../src/run/run-dir.ts';
 import { sandboxBin } from '../harness/paths.ts';
-import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
+import { eventually, sharedTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
 import { runJournal, runStartedBy, sandboxRunEnv, spawnBench } from '../helpers/bench-process.ts';
 import { runCli } from '../helpers/cli.ts';
 import { motoTaggedWith } from '../helpers/moto-inventory.ts';
@@ -24,7 +24,7 @@ describe('bench killed during tofu apply on the local cloud', { timeout: 900_000
   const runsDir = tempDir('bench-runs-');
 
   before(async () => {
-    sb = await startTestSandbox({ lbDeletionDelaySeconds: 1 });
+    sb = await sharedTestSandbox();
     // No BENCH_RUNS_DIR: the runs directory is given as --runs-dir, as the cleanup command needs it.
     env = sandboxRunEnv(sb);
   });

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { createAdapters } from '../../src/adapters/index.ts';
 import { checkNode, runDoctor } from '../../src/engine/doctor.ts';
 import { startMoto, type Moto } from '../harness/moto.ts';
-import { startTestSandbox } from '../harness/sandbox.ts';
+import { sharedTestSandbox } from '../harness/sandbox.ts';
 import { freePort } from '../harness/net.ts';
 import { sandboxBin } from '../harness/paths.ts';
 import { withProcessEnv } from '../helpers/env.ts';
@@ -110,7 +110,7 @@ describe('runDoctor', () => {
   });
 
   it('checks the local cloud for the sandbox target, reaching moto through its environment file', async () => {
-    const sb = await startTestSandbox();
+    const sb = await sharedTestSandbox();
     try {
       const env = {
         ...process.env,

@@ -6,7 +6,7 @@ import { createKubeWorkloads, type PodImages } from '../../src/adapters/kube-wor
 import { groupImages, recordedImages, recordImages } from '../../src/phases/record-images.ts';
 import { EventBus } from '../../src/run/events.ts';
 import { Journal, readJournal } from '../../src/run/journal.ts';
-import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
+import { eventually, sharedTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const DIGEST = `sha256:${'b'.repeat(64)}`;
@@ -111,7 +111,7 @@ describe('record images: grouping and journaling', () => {
 describe('record images on the local cloud', () => {
   let sb: TestSandbox;
   before(async () => {
-    sb = await startTestSandbox();
+    sb = await sharedTestSandbox();
   });
   after(async () => {
     await sb?.stop();

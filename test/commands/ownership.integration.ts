@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { JournalRecord } from '../../src/run/journal.ts';
-import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
+import { eventually, sharedTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
 import { runJournal, runStartedBy, sandboxRunEnv, spawnBench } from '../helpers/bench-process.ts';
 import { motoTaggedWith } from '../helpers/moto-inventory.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -21,7 +21,7 @@ describe('a live run owns its cluster', () => {
   const runsDir = tempDir('bench-runs-');
 
   before(async () => {
-    sb = await startTestSandbox({ lbDeletionDelaySeconds: 2 });
+    sb = await sharedTestSandbox();
     env = sandboxRunEnv(sb, runsDir);
   });
   after(async () => {

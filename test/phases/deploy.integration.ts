@@ -10,14 +10,14 @@ import { EventBus } from '../../src/run/events.ts';
 import { Journal, readJournal } from '../../src/run/journal.ts';
 import { loadSuite } from '../../src/suite/load.ts';
 import { renderManifests } from '../../src/suite/render.ts';
-import { startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
+import { sharedTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 describe('deploy', () => {
   let sb: TestSandbox;
   const runDir = tempDir('bench-run-');
   before(async () => {
-    sb = await startTestSandbox();
+    sb = await sharedTestSandbox();
   });
   after(async () => {
     await sb?.stop();

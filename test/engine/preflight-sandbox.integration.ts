@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { prepareRun } from '../../src/engine/run.ts';
 import { readJournal } from '../../src/run/journal.ts';
-import { startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
+import { sharedTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
 import { sandboxBin } from '../harness/paths.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -29,7 +29,7 @@ function terraformOnPath(): string {
 describe("the local cloud's run uses the local cloud's tofu", { timeout: 180_000 }, () => {
   let sb: TestSandbox;
   before(async () => {
-    sb = await startTestSandbox();
+    sb = await sharedTestSandbox();
   });
   after(async () => {
     await sb?.stop();

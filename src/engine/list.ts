@@ -4,7 +4,7 @@ import { createKubeCluster } from '../adapters/kube-cluster.ts';
 import { EventBus } from '../run/events.ts';
 import { readJournal, type ResourceRef } from '../run/journal.ts';
 import { JOURNAL_FILE, listRuns, resolveRunsRoot, type RunSummary } from '../run/run-dir.ts';
-import { readRunStart, type RunStartWithOptions } from '../run/run-record.ts';
+import { readRunStart, type RunStartRecord, type RunStartWithOptions } from '../run/run-record.ts';
 import { reachRecordedRun } from './cleanup.ts';
 
 export interface ListOptions {
@@ -80,7 +80,7 @@ async function verifyRun(
     problem: why,
   });
   const journalPath = join(run.dir, JOURNAL_FILE);
-  let found;
+  let found: RunStartRecord | undefined;
   try {
     found = readRunStart(readJournal(journalPath).records, journalPath);
   } catch (err) {

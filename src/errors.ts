@@ -1,7 +1,12 @@
+import type { CodeOf, ErrorCode, ErrorKind } from './errors/codes.ts';
+
 /**
- * One error hierarchy for the whole tool. Every error carries a stable code, a message that
- * names the problem, an optional fix, and the process exit code it maps to (DESIGN.md, Exit codes).
+ * One error hierarchy for the whole tool. Every error carries a stable code (registered in
+ * src/errors/codes.ts), a message that names the problem, an optional fix, and the process exit
+ * code it maps to (DESIGN.md, Exit codes).
  */
+
+export type { CodeOf, ErrorCode, ErrorKind } from './errors/codes.ts';
 
 /** Exit codes, shared by every command and documented in the README. */
 export const ExitCode = {
@@ -16,10 +21,8 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** Who is at fault: decides the exit code and how the message is worded. */
-export type ErrorKind = 'usage' | 'infrastructure' | 'gate' | 'teardown' | 'interrupted' | 'internal';
-
-const exitCodeOf: Record<ErrorKind, ExitCodeValue> = {
+/** The exit code of each kind of error. */
+export const exitCodeOf: Readonly<Record<ErrorKind, ExitCodeValue>> = {
   usage: ExitCode.usage,
   infrastructure: ExitCode.infrastructure,
   gate: ExitCode.gate,
@@ -36,14 +39,14 @@ export interface BenchErrorOptions {
   cause?: unknown;
 }
 
-/** Base of every error the tool raises on purpose. */
-export class BenchError extends Error {
-  readonly code: string;
+/** Base of every error the tool raises on purpose; a kind's class narrows the codes it takes. */
+export class BenchError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
   readonly kind: ErrorKind;
   readonly fix: string | undefined;
   readonly data: Record<string, unknown> | undefined;
 
-  constructor(kind: ErrorKind, code: string, message: string, options: BenchErrorOptions = {}) {
+  constructor(kind: ErrorKind, code: C, message: string, options: BenchErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.kind = kind;
@@ -57,7 +60,7 @@ export class BenchError extends Error {
   }
 
   /** The shape `--json` prints for a failed command. */
-  toJSON(): { code: string; kind: ErrorKind; message: string; fix?: string; data?: Record<string, unknown> } {
+  toJSON(): { code: C; kind: ErrorKind; message: string; fix?: string; data?: Record<string, unknown> } {
     return {
       code: this.code,
       kind: this.kind,
@@ -69,8 +72,8 @@ export class BenchError extends Error {
 }
 
 /** Bad flags, arguments or input files: exit 2, and nothing was created. */
-export class UsageError extends BenchError {
-  constructor(code: string, message: string, options: BenchErrorOptions = {}) {
+export class UsageError extends BenchError<CodeOf<'usage'>> {
+  constructor(code: CodeOf<'usage'>, message: string, options: BenchErrorOptions = {}) {
     super('usage', code, message, options);
   }
 }
@@ -79,28 +82,28 @@ export class UsageError extends BenchError {
 export class SuiteError extends UsageError {}
 
 /** The cloud, the cluster or a tool on the machine failed: exit 3. */
-export class InfrastructureError extends BenchError {
-  constructor(code: string, message: string, options: BenchErrorOptions = {}) {
+export class InfrastructureError extends BenchError<CodeOf<'infrastructure'>> {
+  constructor(code: CodeOf<'infrastructure'>, message: string, options: BenchErrorOptions = {}) {
     super('infrastructure', code, message, options);
   }
 }
 
 /** A benchmark gate (SLO) did not hold: exit 4. */
-export class GateError extends BenchError {
-  constructor(code: string, message: string, options: BenchErrorOptions = {}) {
+export class GateError extends BenchError<CodeOf<'gate'>> {
+  constructor(code: CodeOf<'gate'>, message: string, options: BenchErrorOptions = {}) {
     super('gate', code, message, options);
   }
 }
 
 /** Teardown finished but resources are left (listed in data): exit 5. */
-export class TeardownError extends BenchError {
-  constructor(code: string, message: string, options: BenchErrorOptions = {}) {
+export class TeardownError extends BenchError<CodeOf<'teardown'>> {
+  constructor(code: CodeOf<'teardown'>, message: string, options: BenchErrorOptions = {}) {
     super('teardown', code, message, options);
   }
 }
 
 /** The user interrupted the run; teardown has run: exit 130. */
-export class InterruptedError extends BenchError {
+export class InterruptedError extends BenchError<CodeOf<'interrupted'>> {
   constructor(message = 'interrupted', options: BenchErrorOptions = {}) {
     super('interrupted', 'E_INTERRUPTED', message, options);
   }

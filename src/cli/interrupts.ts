@@ -35,7 +35,7 @@ export function handleRunInterrupts(
 ): { signal: AbortSignal; dispose: () => void } {
   let run: { runId: string; runDir: string } | undefined;
   events.subscribe((e) => {
-    if (e.code === 'run.start') run = e.data as { runId: string; runDir: string };
+    if (e.code === 'run.start' && e.data) run = e.data;
   });
   return handleInterrupts(() => {
     if (!run) return 'Left before anything was created.';

@@ -18,12 +18,12 @@ import { recordedKubeObjects, teardown, type TeardownResult } from '../phases/te
 import { EventBus } from '../run/events.ts';
 import { aliveResources, Journal, readJournal, type JournalRecord } from '../run/journal.ts';
 import { cleanupCommand, isRunId, JOURNAL_FILE, listRuns, resolveRunsRoot } from '../run/run-dir.ts';
+import { readRunStart, requireRunOptions, type RunRecordOptions, type RunStartWithOptions } from '../run/run-record.ts';
 import { OWNER_TAG } from '../suite/render.ts';
 import type { TargetName } from '../suite/schema.ts';
 import { targetFor } from '../targets/index.ts';
 import type { TargetSetup } from '../targets/target.ts';
 import { targetTraits } from '../targets/traits.ts';
-import type { RunRecordOptions } from './run.ts';
 
 export interface CleanupRunOptions {
   runId: string;
@@ -59,7 +59,8 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
   }
   const journalPath = join(runsRoot, options.runId, JOURNAL_FILE);
   const { records } = readJournal(journalPath);
-  const start = records.find((r): r is RunStart => r.type === 'run-start');
+  // Validated before anything is asked of the world: a record misread could tear down the wrong things.
+  const start = readRunStart(records, journalPath);
   if (!start) {
     throw new UsageError('E_RUN_NO_START', `the journal of ${options.runId} has no run-start record`, {
       fix: 'nothing was created by this run; delete its directory',
@@ -79,8 +80,8 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
   const events = options.events ?? new EventBus();
   if (options.dryRun) return { runId: options.runId, dryRun: true, alive, teardown: undefined };
 
-  const record = start.options as unknown as RunRecordOptions;
-  const target = start.target as TargetName;
+  const record = requireRunOptions(start, journalPath).options;
+  const target = start.target;
   const setup = await targetFor(target).resolveRecorded(record, env);
   const journal = Journal.open(journalPath);
   try {
@@ -206,7 +207,7 @@ async function recordAbsent(
  * run's OpenTofu outputs. Undefined (with a warning event) when it cannot be reached.
  */
 export async function reconnectRun(
-  start: RunStart,
+  start: RunStartWithOptions,
   env: NodeJS.ProcessEnv,
   events: EventBus,
   signal?: AbortSignal,
@@ -224,13 +225,13 @@ export interface ReachedRun {
 
 /** The run's target, OpenTofu state and cluster connection, from its run-start record. */
 export async function reachRecordedRun(
-  start: RunStart,
+  start: RunStartWithOptions,
   env: NodeJS.ProcessEnv,
   events: EventBus,
   signal?: AbortSignal,
 ): Promise<ReachedRun> {
-  const record = start.options as unknown as RunRecordOptions;
-  const target = start.target as TargetName;
+  const record = start.options;
+  const target = start.target;
   const setup = await targetFor(target).resolveRecorded(record, env);
   const tofu = record.tofu ? runTofu({ ...record.tofu, variables: {} }, setup.env, events, signal) : undefined;
   const connection = await reconnect(target, setup, record, tofu, events);

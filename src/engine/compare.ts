@@ -12,7 +12,8 @@ import type { ComparisonArm, TrialRecord } from '../report/comparison-model.ts';
 import type { WrittenReports } from '../report/write.ts';
 import { renderManifests, resolveParams, type RenderedObject } from '../suite/render.ts';
 import type { TargetName } from '../suite/schema.ts';
-import { writeComparisonReport, COMPARE_PLAN_MESSAGE, type ComparePlan } from './comparison-report.ts';
+import { COMPARE_PLAN_MESSAGE, type ComparePlan } from '../run/compare-plan.ts';
+import { writeComparisonReport } from './comparison-report.ts';
 import { checkRunInputs } from './inputs.ts';
 import { resolveRunsRoot } from '../run/run-dir.ts';
 import {

@@ -2,47 +2,18 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { comparisonMetrics, readTrialSamples } from '../phases/measure.ts';
 import { buildComparison } from '../report/comparison-stats.ts';
-import {
-  COMPARISON_SCHEMA_VERSION,
-  type ComparisonArm,
-  type ComparisonReport,
-  type TrialRecord,
-} from '../report/comparison-model.ts';
+import { COMPARISON_SCHEMA_VERSION, type ComparisonReport } from '../report/comparison-model.ts';
 import { isSimulated, recordedTofu, simulationOf } from '../report/model.ts';
 import { writeComparisonReports } from '../report/render-comparison.ts';
 import type { WrittenReports } from '../report/write.ts';
-import { readJournal, type JournalRecord } from '../run/journal.ts';
+import { readComparePlan, type ComparePlan } from '../run/compare-plan.ts';
+import { readJournal } from '../run/journal.ts';
+import { readRunStart } from '../run/run-record.ts';
 import { JOURNAL_FILE } from '../run/run-dir.ts';
 import { loadSuite } from '../suite/load.ts';
 
-/** The journal note (phase `compare`) that holds a comparison's plan. */
-export const COMPARE_PLAN_MESSAGE = 'comparison plan';
-
 /** Bootstrap resamples of a comparison. */
 export const COMPARISON_RESAMPLES = 2000;
-
-/** A comparison as planned before anything was created (journaled with the run's start). */
-export interface ComparePlan {
-  suiteDir: string;
-  suite: string;
-  mode: 'side-by-side' | 'sequential';
-  arms: ComparisonArm[];
-  sweepParam: string;
-  sizes: number[];
-  repeat: number;
-  seed: number;
-  confidence: number;
-  threshold: number;
-  /** Every parameter value the arms share (the sweep parameter aside). */
-  params: Record<string, string | number | boolean>;
-  schedule: Omit<TrialRecord, 'windows'>[];
-}
-
-/** The comparison plan a run's journal holds; undefined when the run is not a comparison. */
-export function findComparePlan(records: JournalRecord[]): ComparePlan | undefined {
-  const note = records.find((r) => r.type === 'note' && r.phase === 'compare' && r.message === COMPARE_PLAN_MESSAGE);
-  return note?.type === 'note' && note.data ? (note.data as unknown as ComparePlan) : undefined;
-}
 
 /** How the comparison's numbers are made, in words (the report's method section). */
 export function methodDescription(plan: Pick<ComparePlan, 'confidence' | 'threshold' | 'mode'>): string {
@@ -84,14 +55,15 @@ export async function writeComparisonReport(input: {
   /** The status when reported before the run's end (by `bench compare` itself). */
   status?: string;
 }): Promise<{ report: ComparisonReport; files: WrittenReports }> {
-  const { records } = readJournal(join(input.runDir, JOURNAL_FILE));
-  const plan = findComparePlan(records);
+  const journalPath = join(input.runDir, JOURNAL_FILE);
+  const { records } = readJournal(journalPath);
+  const plan = readComparePlan(records, journalPath);
   if (!plan) {
     throw new UsageError('E_NOT_A_COMPARISON', `run ${input.runId} is not a comparison (its journal has no plan)`, {
       fix: '`bench report <run-id>` reports it as a single run',
     });
   }
-  const start = records.find((r): r is Extract<JournalRecord, { type: 'run-start' }> => r.type === 'run-start');
+  const start = readRunStart(records, journalPath);
   const end = records.findLast((r) => r.type === 'run-end');
   const suite = loadSuite(plan.suiteDir).suite;
   const metrics = comparisonMetrics(suite);

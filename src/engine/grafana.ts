@@ -4,13 +4,12 @@ import { parseAllDocuments } from 'yaml';
 import { createPortForwarder, type ForwardedPort, type PortForwarder } from '../adapters/index.ts';
 import { InfrastructureError, UsageError } from '../errors.ts';
 import { EventBus } from '../run/events.ts';
-import { readJournal, type JournalRecord } from '../run/journal.ts';
+import { readJournal } from '../run/journal.ts';
 import { isRunId, JOURNAL_FILE, resolveRunsRoot } from '../run/run-dir.ts';
+import { readRunStart, requireRunOptions, type RunStartRecord, type RunStartWithOptions } from '../run/run-record.ts';
 import { locateGrafana, type GrafanaLocation } from '../suite/grafana.ts';
 import type { KubeObject } from '../suite/render.ts';
 import { reachRecordedRun } from './cleanup.ts';
-
-type RunStart = Extract<JournalRecord, { type: 'run-start' }>;
 
 /** The objects a run applied, from the manifests it kept in its directory. */
 function readRunManifests(runDir: string): KubeObject[] {
@@ -34,7 +33,7 @@ export interface GrafanaOptions {
   events?: EventBus;
   signal?: AbortSignal;
   /** The run's cluster; tests hand in a fake. Default: reached from the run's journal. */
-  connect?: (start: RunStart, env: NodeJS.ProcessEnv, events: EventBus) => Promise<PortForwarder>;
+  connect?: (start: RunStartRecord, env: NodeJS.ProcessEnv, events: EventBus) => Promise<PortForwarder>;
 }
 
 /** An open forward to a run's Grafana. */
@@ -77,8 +76,9 @@ export async function openGrafana(options: GrafanaOptions): Promise<GrafanaSessi
       fix: 'e.g. --port 3000, or --port 0',
     });
   }
-  const { records } = readJournal(join(runDir, JOURNAL_FILE));
-  const start = records.find((r): r is RunStart => r.type === 'run-start');
+  const journalPath = join(runDir, JOURNAL_FILE);
+  const { records } = readJournal(journalPath);
+  const start = readRunStart(records, journalPath);
   if (!start) {
     throw new UsageError('E_RUN_NO_START', `the journal of ${options.runId} has no run-start record`, {
       fix: 'this run created nothing; start one with `bench run`',
@@ -95,7 +95,9 @@ export async function openGrafana(options: GrafanaOptions): Promise<GrafanaSessi
       fix: 'Grafana lives as long as its run: keep one with `bench run --keep` (then `bench cleanup <run-id>`)',
     });
   }
-  const cluster = await (options.connect ?? connectRunCluster)(start, env, events);
+  const cluster = await (
+    options.connect ?? ((s, e, ev) => connectRunCluster(requireRunOptions(s, journalPath), e, ev))
+  )(start, env, events);
   const pod = await cluster.findReadyPod(grafana.namespace, grafana.selector);
   if (!pod) {
     throw new InfrastructureError(
@@ -155,7 +157,11 @@ export async function openGrafana(options: GrafanaOptions): Promise<GrafanaSessi
 }
 
 /** The run's cluster as cleanup reaches it, with the real forwarder. */
-async function connectRunCluster(start: RunStart, env: NodeJS.ProcessEnv, events: EventBus): Promise<PortForwarder> {
+async function connectRunCluster(
+  start: RunStartWithOptions,
+  env: NodeJS.ProcessEnv,
+  events: EventBus,
+): Promise<PortForwarder> {
   const { connection } = await reachRecordedRun(start, env, events);
   if (!connection) {
     throw new InfrastructureError('E_RUN_UNREACHABLE', `the cluster of run ${start.runId} cannot be reached`, {

@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { createAwsResources } from '../adapters/aws-resources.ts';
 import { createKubeCluster } from '../adapters/kube-cluster.ts';
 import { EventBus } from '../run/events.ts';
-import { readJournal, type JournalRecord, type ResourceRef } from '../run/journal.ts';
+import { readJournal, type ResourceRef } from '../run/journal.ts';
 import { JOURNAL_FILE, listRuns, resolveRunsRoot, type RunSummary } from '../run/run-dir.ts';
 import { targetTraits } from '../targets/traits.ts';
+import { readRunStart, type RunStartRecord, type RunStartWithOptions } from '../run/run-record.ts';
 import { reachRecordedRun } from './cleanup.ts';
 
 export interface ListOptions {
@@ -79,9 +80,15 @@ async function verifyRun(
     cloud: [],
     problem: why,
   });
-  const { records } = readJournal(join(run.dir, JOURNAL_FILE));
-  const start = records.find((r): r is Extract<JournalRecord, { type: 'run-start' }> => r.type === 'run-start');
-  if (!start?.options) return unknown('the journal has no run-start record with its options');
+  const journalPath = join(run.dir, JOURNAL_FILE);
+  let found: RunStartRecord | undefined;
+  try {
+    found = readRunStart(readJournal(journalPath).records, journalPath);
+  } catch (err) {
+    return unknown((err as Error).message);
+  }
+  if (!found?.options) return unknown('the journal has no run-start record with its options');
+  const start: RunStartWithOptions = { ...found, options: found.options };
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<RunVerification>((resolve) => {
@@ -101,7 +108,7 @@ async function verifyRun(
 
 async function askAbout(
   run: RunSummary,
-  start: Extract<JournalRecord, { type: 'run-start' }>,
+  start: RunStartWithOptions,
   env: NodeJS.ProcessEnv,
   events: EventBus,
   signal: AbortSignal,

@@ -11,20 +11,23 @@ import { buildReport, gateFailure, recordedTofu, type RunReport } from '../repor
 import { phaseWindows, readRawMetrics } from '../report/raw.ts';
 import { writeReports, type WrittenReports } from '../report/write.ts';
 import { EventBus } from '../run/events.ts';
+import { readComparePlan } from '../run/compare-plan.ts';
 import { Journal, readJournal, type JournalRecord } from '../run/journal.ts';
 import { isRunId, JOURNAL_FILE, resolveRunsRoot } from '../run/run-dir.ts';
+import {
+  readRunStart,
+  requireRunOptions,
+  type PrometheusRecord,
+  type ResolvedQueries,
+  type RunStartRecord,
+} from '../run/run-record.ts';
 import { loadSuite, type LoadedSuite } from '../suite/load.ts';
 import { resolveParams, resolveQuery, type ParamValues } from '../suite/render.ts';
-import type { Suite, TargetName } from '../suite/schema.ts';
+import type { Suite } from '../suite/schema.ts';
 import { targetTraits } from '../targets/traits.ts';
-import type { RunRecordOptions } from './run.ts';
 import { reconnectRun } from './cleanup.ts';
-import { findComparePlan, writeComparisonReport } from './comparison-report.ts';
+import { writeComparisonReport } from './comparison-report.ts';
 import type { ComparisonReport } from '../report/comparison-model.ts';
-
-/** How a run reaches its Prometheus, as recorded in its journal. */
-export type PrometheusRecord =
-  { kind: 'url'; url: string } | { kind: 'kube-proxy'; namespace: string; service: string; port: number | string };
 
 /**
  * The Prometheus of a run: --prometheus-url, else the one its target reaches directly (the local
@@ -76,9 +79,6 @@ export function runWindow(records: JournalRecord[]): { start: Date; end: Date } 
   return { start: new Date(windows[0]?.start as string), end: new Date(windows.at(-1)?.end as string) };
 }
 
-/** A metric's query as the run resolved it, by metric name (kept in the run-start record). */
-export type ResolvedQueries = Record<string, string>;
-
 /** Every PromQL query of the suite with the run's parameters in it (`${rateWindow}` -> `5s`). */
 export function resolveRunQueries(suite: Suite, params: ParamValues): ResolvedQueries {
   return Object.fromEntries(
@@ -91,19 +91,15 @@ export function resolveRunQueries(suite: Suite, params: ParamValues): ResolvedQu
  * recorded, else resolved again from its recorded `--set` values), so a report never shows a
  * `${...}` reference, even for a metric that was never fetched.
  */
-function withRunQueries(suite: Suite, start: Extract<JournalRecord, { type: 'run-start' }>): Suite {
+function withRunQueries(suite: Suite, start: RunStartRecord): Suite {
   let queries: ResolvedQueries = {};
   try {
-    const params = resolveParams(
-      suite,
-      start.target as TargetName,
-      (start.options?.params ?? {}) as Record<string, string>,
-    );
+    const params = resolveParams(suite, start.target, start.options?.params ?? {});
     queries = resolveRunQueries(suite, params);
   } catch {
     // The suite changed since the run so that its parameters no longer resolve: what the run recorded is used.
   }
-  Object.assign(queries, (start.options?.queries ?? {}) as ResolvedQueries);
+  Object.assign(queries, start.options?.queries ?? {});
   return {
     ...suite,
     metrics: suite.metrics.map((m) => (queries[m.name] === undefined ? m : { ...m, query: queries[m.name] })),
@@ -129,7 +125,7 @@ export async function reportOneRun(
   const runDir = join(resolveRunsRoot(options.runsDir, env), options.runId);
   if (isRunId(options.runId) && existsSync(join(runDir, JOURNAL_FILE))) {
     const { records } = readJournal(join(runDir, JOURNAL_FILE));
-    if (findComparePlan(records)) {
+    if (readComparePlan(records, join(runDir, JOURNAL_FILE))) {
       const { report, files } = await writeComparisonReport({ runDir, runId: options.runId });
       return { runId: options.runId, kind: 'comparison', files, report };
     }
@@ -171,13 +167,15 @@ export async function reportRun(options: {
     });
   }
   const events = options.events ?? new EventBus();
-  const { records } = readJournal(join(runDir, JOURNAL_FILE));
-  const start = records.find((r): r is Extract<JournalRecord, { type: 'run-start' }> => r.type === 'run-start');
-  if (!start)
+  const journalPath = join(runDir, JOURNAL_FILE);
+  const { records } = readJournal(journalPath);
+  const found = readRunStart(records, journalPath);
+  if (!found)
     throw new UsageError('E_RUN_NO_START', `the journal of ${options.runId} has no run-start record`, {
       fix: 'this run never started; there is nothing to report',
     });
-  const record = start.options as unknown as RunRecordOptions & { prometheus?: PrometheusRecord };
+  const start = requireRunOptions(found, journalPath);
+  const record = start.options;
   const loaded: LoadedSuite = loadSuite(record.suiteDir);
   const suite = withRunQueries(loaded.suite, start);
   let raw = readRawMetrics(runDir);
@@ -189,7 +187,9 @@ export async function reportRun(options: {
     )
     .map((m) => m.name);
   const window = runWindow(records);
-  const endpoint = options.prometheusUrl ? ({ kind: 'url', url: options.prometheusUrl } as const) : record.prometheus;
+  const endpoint: PrometheusRecord | undefined = options.prometheusUrl
+    ? { kind: 'url', url: options.prometheusUrl }
+    : record.prometheus;
   if (options.recollect !== false && failed.length > 0 && window && endpoint) {
     // A Prometheus in the cluster is reached through the run's own connection, as cleanup reconnects.
     const connection =
@@ -205,11 +205,7 @@ export async function reportRun(options: {
           start: window.start,
           end: window.end,
           stepSeconds: prometheusStep(loaded.suite, start.target),
-          params: resolveParams(
-            loaded.suite,
-            start.target as TargetName,
-            (start.options?.params ?? {}) as Record<string, string>,
-          ),
+          params: resolveParams(loaded.suite, start.target, record.params ?? {}),
           journal,
           events,
           only: failed,
@@ -280,21 +276,26 @@ export async function reportComparison(options: {
     if (!isRunId(runId) || !existsSync(join(runDir, JOURNAL_FILE))) {
       throw new UsageError('E_RUN_UNKNOWN', `no run '${runId}' in ${root}`, { fix: '`bench list` shows the runs' });
     }
-    const { records } = readJournal(join(runDir, JOURNAL_FILE));
-    const start = records.find((r): r is Extract<JournalRecord, { type: 'run-start' }> => r.type === 'run-start');
-    const record = start?.options as unknown as RunRecordOptions;
-    const loaded = loadSuite(record.suiteDir);
+    const journalPath = join(runDir, JOURNAL_FILE);
+    const { records } = readJournal(journalPath);
+    const found = readRunStart(records, journalPath);
+    if (!found)
+      throw new UsageError('E_RUN_NO_START', `the journal of ${runId} has no run-start record`, {
+        fix: 'this run never started; there is nothing to compare',
+      });
+    const start = requireRunOptions(found, journalPath);
+    const loaded = loadSuite(start.options.suiteDir);
     const end = records.findLast((r) => r.type === 'run-end');
     const raw = readRawMetrics(runDir);
     const report = buildReport({
       runId,
-      suite: start ? withRunQueries(loaded.suite, start) : loaded.suite,
+      suite: withRunQueries(loaded.suite, start),
       run: {
-        target: start?.target ?? 'unknown',
+        target: start.target,
         status: end?.type === 'run-end' ? end.status : 'running',
-        startedAt: start?.t ?? '',
+        startedAt: start.t,
         endedAt: end?.t ?? null,
-        tofu: recordedTofu(start?.options),
+        tofu: recordedTofu(start.options),
       },
       windows: phaseWindows(records),
       raw,

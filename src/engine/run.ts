@@ -5,16 +5,7 @@ import { createKubeCluster, createKubeLeases, type ClusterConnection } from '../
 import { acquireClusterLease, type HeldLease } from '../phases/lease.ts';
 import { checkRunInputs, type RunInputs } from './inputs.ts';
 import { estimateRunCost, runPreflight, type PreflightOptions } from './preflight.ts';
-import {
-  prometheusClient,
-  prometheusFor,
-  prometheusStep,
-  reportRun,
-  resolveRunQueries,
-  runWindow,
-  type PrometheusRecord,
-  type ResolvedQueries,
-} from './report.ts';
+import { prometheusClient, prometheusFor, prometheusStep, reportRun, resolveRunQueries, runWindow } from './report.ts';
 import { collect } from '../phases/collect.ts';
 import { beginPhase } from '../phases/record.ts';
 import type { WrittenReports } from '../report/write.ts';
@@ -40,6 +31,7 @@ import { recordedKubeObjects, teardown, type TeardownResult } from '../phases/te
 import { EventBus } from '../run/events.ts';
 import { Journal, readJournal } from '../run/journal.ts';
 import { cleanupCommand, createRunDir, JOURNAL_FILE, newRunId, resolveRunsRoot } from '../run/run-dir.ts';
+import type { RunStartOptions, WrittenRunRecordOptions } from '../run/run-record.ts';
 import { resolveTarget, targetFor } from '../targets/index.ts';
 import type { TargetSetup } from '../targets/target.ts';
 import { targetTraits } from '../targets/traits.ts';
@@ -72,25 +64,6 @@ export interface RunOptions extends RunInputs, PreflightOptions {
   signal?: AbortSignal;
 }
 
-/** What the journal's run-start record keeps so `bench cleanup` can finish a run alone. */
-export interface RunRecordOptions {
-  suiteRef: string;
-  suiteDir: string;
-  region: string | undefined;
-  clusterName: string;
-  context: string | undefined;
-  /** The module, work dir and binary of the run's tofu, with what the binary is and its version. */
-  tofu: (Omit<TofuPlan, 'variables'> & { kind: 'tofu' | 'terraform'; version: string }) | undefined;
-  ecrRepositories: string[];
-  lbPollMs: number;
-  teardownDeadlineMs: number;
-  keep: boolean;
-  /** Where the run reads its metrics; undefined when it has no Prometheus. */
-  prometheus: PrometheusRecord | undefined;
-  /** Each PromQL metric's query with the run's parameters in it, as reports show it. */
-  queries: ResolvedQueries;
-}
-
 /** A run in progress: its identity, directory, journal and resolved target. */
 export interface RunContext {
   runId: string;
@@ -102,7 +75,7 @@ export interface RunContext {
   events: EventBus;
   signal: AbortSignal | undefined;
   tofuPlan: TofuPlan | undefined;
-  record: RunRecordOptions;
+  record: WrittenRunRecordOptions;
   /** The command that removes what the run left, with --runs-dir when it had one: every fix names it. */
   cleanupCommand: string;
 }
@@ -150,7 +123,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
   if (binary && moduleDir && variables) {
     tofuPlan = { moduleDir, workDir: tofuWorkDir(runDir), binary: binary.path, variables };
   }
-  const record: RunRecordOptions = {
+  const record: WrittenRunRecordOptions = {
     suiteRef: options.suite,
     suiteDir: loaded.dir,
     region: setup.region,
@@ -180,6 +153,12 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
     prometheus: prometheusFor(loaded.suite, targetFor(options.target).prometheusUrl(setup), options.prometheusUrl),
     queries: resolveRunQueries(loaded.suite, resolveParams(loaded.suite, options.target, options.params)),
   };
+  const startOptions: RunStartOptions = {
+    ...record,
+    durations,
+    params: options.params ?? {},
+    images: options.images ?? {},
+  };
   journal.append({
     type: 'run-start',
     runId,
@@ -187,7 +166,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
     target: options.target,
     pid: process.pid,
     host: hostname(),
-    options: { ...record, durations, params: options.params ?? {}, images: options.images ?? {} },
+    options: startOptions,
   });
   return {
     runId,

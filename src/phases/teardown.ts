@@ -4,7 +4,7 @@ import { describeRef } from '../adapters/kube-cluster.ts';
 import type { Tofu } from '../adapters/tofu.ts';
 import { isDependencyViolation } from '../adapters/tofu.ts';
 import { BenchError, InfrastructureError, InterruptedError, TeardownError } from '../errors.ts';
-import type { EventBus } from '../run/events.ts';
+import type { EventBus, EventCodeAt, EventDataOf } from '../run/events.ts';
 import {
   readJournal,
   type DeletionEvidence,
@@ -79,8 +79,8 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
   const { journal, events, runId } = input;
   const { callsAws, clusterOutlivesRun } = targetTraits(input.target);
   const cleanupCommand = input.cleanupCommand ?? `bench cleanup ${runId}`;
-  const emit = (code: string, message: string, data?: Record<string, unknown>) =>
-    events.emit('info', PHASE, code, message, data);
+  const emit = <C extends EventCodeAt<'info'>>(code: C, message: string, data?: EventDataOf<C>) =>
+    events.emit<C>('info', PHASE, code, message, data);
   const phase = beginPhase(journal, events, PHASE, `tearing down run ${runId}`);
   // Namespaces to see gone before the end, on clusters that outlive the run.
   const terminating: KubeRef[] = [];

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { isAlive, isPortFree, pickFreePort, spawnDaemon, stopProcessGroup } from '../adapters/processes.ts';
 import { InfrastructureError, UsageError } from '../errors.ts';
-import type { EventBus } from '../run/events.ts';
+import type { EventBus, EventCode, EventDataOf, EventLevelOf } from '../run/events.ts';
 import { sandboxEnv, writeEnvFile, writeKubeconfig, writePrometheusConfig, type SandboxEnv } from './config.ts';
 import {
   cacheRoot,
@@ -155,7 +155,7 @@ export async function startSandbox(options: SandboxUpOptions = {}): Promise<Sand
       fix: 'e.g. --eni-linger 30',
     });
   }
-  const emit = (level: 'info' | 'warn', code: string, message: string, data?: Record<string, unknown>) =>
+  const emit = <C extends EventCode>(level: EventLevelOf<C>, code: C, message: string, data?: EventDataOf<C>) =>
     options.events?.emit(level, 'sandbox', code, message, data);
 
   const existing = readSandboxState(dir);

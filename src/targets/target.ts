@@ -38,8 +38,8 @@ export interface ClusterEndpoint {
 
 /** What a run's run-start record keeps of where it went, for `bench cleanup` to reach it again. */
 export interface RecordedTarget {
-  region: string | undefined;
-  context: string | undefined;
+  region?: string | undefined;
+  context?: string | undefined;
   clusterName: string;
 }
 

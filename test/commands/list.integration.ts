@@ -55,7 +55,7 @@ describe('bench list', () => {
       target: 'sandbox',
       pid: 2 ** 22 + 7,
       host: hostname(),
-      options: { region: 'eu-central-1', clusterName: 'c' },
+      options: { suiteRef: 'thyme', suiteDir: '/suites/thyme', region: 'eu-central-1', clusterName: 'c' },
     });
     j.append({
       type: 'resource-created',

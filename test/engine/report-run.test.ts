@@ -38,6 +38,7 @@ function writeRun(root: string, runId: string, options: { interrupted?: boolean;
       options: {
         suiteRef: 'thyme',
         suiteDir: join(ROOT, 'manifests', 'thyme'),
+        clusterName: 'existing',
         prometheus: { kind: 'url', url: 'http://127.0.0.1:1' },
         params: {},
         ...(options.queries === false ? {} : { queries: { throughput: 'sum(rate(accepted[5s]))' } }),

@@ -10,7 +10,9 @@ const methods = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFile
 for (const method of methods) {
   Object.defineProperty(childProcess, method, {
     value: () => {
-      throw new Error(`unit tests start no process (child_process.${method} was called): move this test to the integration tier`);
+      throw new Error(
+        `unit tests start no process (child_process.${method} was called): move this test to the integration tier`,
+      );
     },
   });
 }

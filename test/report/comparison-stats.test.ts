@@ -114,14 +114,12 @@ describe('comparison statistics: Mann-Whitney U', () => {
     assert.throws(() => mannWhitneyU([1, Number.NaN], [1]), RangeError);
   });
 
-  it('handles 20,000 values per side in well under a second', () => {
+  // Its speed is bench/comparison-stats.ts's figure, not a timed assertion here.
+  it('handles 20,000 values per side', () => {
     const random = mulberry32(9);
     const a = Array.from({ length: 20_000 }, () => Math.round(random() * 1000));
     const b = Array.from({ length: 20_000 }, () => Math.round(random() * 1000) + 20);
-    const started = performance.now();
     const r = mannWhitneyU(a, b);
-    const ms = performance.now() - started;
-    assert.ok(ms < 500, `${ms} ms`);
     assert.ok(r.z! < -5 && r.p < 1e-6, JSON.stringify(r));
   });
 
@@ -220,13 +218,16 @@ describe('comparison statistics: the hierarchical bootstrap', () => {
     assert.equal(estimate([2, 4], { kind: 'value' }), 3);
   });
 
-  it('takes 2,000 resamples of 3 repetitions x 6,000 units in well under a second', () => {
+  // Its speed is bench/comparison-stats.ts's figure, not a timed assertion here.
+  it('takes 2,000 resamples of 3 repetitions x 6,000 units, each within the values drawn from', () => {
     const rnd = mulberry32(8);
     const big = [0, 1, 2].map(() => Array.from({ length: 6000 }, () => Math.exp(rnd())));
-    const started = performance.now();
-    hierarchicalBootstrap(big, { kind: 'quantile', q: 0.99 }, { resamples: 2000, seed: 1 });
-    const ms = performance.now() - started;
-    assert.ok(ms < 1000, `${ms} ms`);
+    const boot = hierarchicalBootstrap(big, { kind: 'quantile', q: 0.99 }, { resamples: 2000, seed: 1 });
+    assert.equal(boot.length, 2000);
+    assert.ok(
+      boot.every((v) => v >= 1 && v <= Math.E),
+      'a p99 of values in [1, e] lies in [1, e]',
+    );
   });
 
   it('gives the central percentile interval with type-7 quantiles', () => {

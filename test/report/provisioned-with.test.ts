@@ -26,7 +26,13 @@ function writeRun(root: string, runId: string, target: string, tofu: Record<stri
       target,
       pid: 1,
       host: 'elsewhere',
-      options: { suiteRef: 'thyme', suiteDir: join(ROOT, 'manifests', 'thyme'), params: {}, ...(tofu ? { tofu } : {}) },
+      options: {
+        suiteRef: 'thyme',
+        suiteDir: join(ROOT, 'manifests', 'thyme'),
+        clusterName: 'existing',
+        params: {},
+        ...(tofu ? { tofu } : {}),
+      },
     },
     { t: iso(0), type: 'phase-start', phase: 'active' },
     { t: iso(30), type: 'phase-end', phase: 'active', ok: true },
@@ -64,6 +70,8 @@ describe('the report names the tofu that provisioned the run', () => {
       binary: '/usr/bin/terraform',
       kind: 'terraform',
       version: '1.11.4',
+      moduleDir: '/m',
+      workDir: '/w',
     });
     const aws = await report(root, 'thyme-20261203-010000-b2b2');
     assert.equal(aws.summary.run.tofu?.kind, 'terraform');

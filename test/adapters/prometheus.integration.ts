@@ -13,7 +13,7 @@ import {
   type Series,
 } from '../../src/adapters/prometheus.ts';
 import { InfrastructureError, InterruptedError, SuiteError } from '../../src/errors.ts';
-import { eventually, sharedTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
+import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
 import { failure } from '../helpers/failure.ts';
 
 const NS = 'thyme-benchmark';
@@ -91,7 +91,8 @@ describe('the Prometheus adapter', () => {
   const stubs: Stub[] = [];
 
   before(async () => {
-    sb = await sharedTestSandbox();
+    // Its own cloud: the last test stops its Prometheus.
+    sb = await startTestSandbox();
     prom = createPrometheusClient({ kind: 'url', url: sb.env.BENCH_PROMETHEUS_URL });
     // The simulator's Thyme series: 4 log generators at 2,500/s, a thyme DaemonSet, a nop-collector.
     const core = sb.kc.makeApiClient(CoreV1Api);

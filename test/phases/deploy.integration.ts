@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { connectKubeconfig } from '../../src/adapters/kube-cluster.ts';
 import { createKubeWorkloads, FIELD_MANAGER } from '../../src/adapters/kube-workloads.ts';
 import type { KubeWorkloads } from '../../src/adapters/kube-workloads.ts';
@@ -38,6 +38,7 @@ describe('deploy', () => {
       journal,
       events: new EventBus(),
     });
+    const generationsAfterFirst = await generations(sb.kc, first.applied);
     const second = await deploy({
       objects,
       runId: 'thyme-20261121-000000-beef',
@@ -47,13 +48,21 @@ describe('deploy', () => {
       events: new EventBus(),
     });
     journal.close();
+    // A workload's controller writes its status (a new resourceVersion) whenever it likes; its spec
+    // changed only if its generation did. Nobody else writes the other kinds.
     const versions = (applied: typeof first.applied) =>
       Object.fromEntries(
         applied
-          .filter((a) => a.kind !== 'Secret')
+          .filter((a) => a.kind !== 'Secret' && !WORKLOADS.has(a.kind))
           .map((a) => [`${a.kind} ${a.namespace}/${a.name}`, a.resourceVersion]),
       );
     assert.deepEqual(versions(second.applied), versions(first.applied), 'no object changed on the second apply');
+    assert.deepEqual(
+      await generations(sb.kc, second.applied),
+      generationsAfterFirst,
+      'no workload spec changed either',
+    );
+    assert.ok(Object.keys(generationsAfterFirst).length >= 4, JSON.stringify(generationsAfterFirst));
     assert.equal(first.applied.length, objects.length + 1, 'the objects and the generated Grafana secret');
 
     const core = sb.kc.makeApiClient(CoreV1Api);
@@ -151,3 +160,25 @@ describe('deploy', () => {
     assert.deepEqual(namespaces.items, []);
   });
 });
+
+const WORKLOADS = new Set(['Deployment', 'DaemonSet', 'StatefulSet']);
+
+/** The generation the API server holds for each workload applied (a spec change bumps it). */
+async function generations(
+  kc: KubeConfig,
+  applied: { kind: string; namespace?: string; name: string }[],
+): Promise<Record<string, number>> {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const out: Record<string, number> = {};
+  for (const a of applied.filter((x) => WORKLOADS.has(x.kind))) {
+    const args = { name: a.name, namespace: a.namespace ?? '' };
+    const obj =
+      a.kind === 'Deployment'
+        ? await apps.readNamespacedDeployment(args)
+        : a.kind === 'DaemonSet'
+          ? await apps.readNamespacedDaemonSet(args)
+          : await apps.readNamespacedStatefulSet(args);
+    out[`${a.kind} ${a.namespace}/${a.name}`] = obj.metadata?.generation ?? -1;
+  }
+  return out;
+}

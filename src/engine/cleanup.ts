@@ -1,13 +1,9 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createAwsResources, type AwsResources, type CloudResource } from '../adapters/aws-resources.ts';
-import {
-  createKubeCluster,
-  createKubeLeases,
-  type ClusterConnection,
-  type KubeCluster,
-} from '../adapters/kube-cluster.ts';
+import type { CloudResource } from '../adapters/aws-resources.ts';
+import { createServices, type Services } from '../adapters/services.ts';
+import type { ClusterConnection, KubeCluster } from '../adapters/kube-cluster.ts';
 import type { Tofu } from '../adapters/tofu.ts';
 import { isAlive } from '../adapters/processes.ts';
 import { UsageError } from '../errors.ts';
@@ -33,6 +29,8 @@ export interface CleanupRunOptions {
   signal?: AbortSignal;
   /** Show what would be removed, remove nothing. */
   dryRun?: boolean;
+  /** The outside world (default: the real one); tests hand in fakes. */
+  services?: Services;
 }
 
 export interface CleanupRunResult {
@@ -78,6 +76,7 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
   }
   const alive = aliveResources(records).map((r) => `${r.kind} ${r.id}`);
   const events = options.events ?? new EventBus();
+  const services = options.services ?? createServices();
   if (options.dryRun) return { runId: options.runId, dryRun: true, alive, teardown: undefined };
 
   const record = requireRunOptions(start, journalPath).options;
@@ -124,9 +123,9 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
       const variables = { ...(tofuState.variables as Record<string, unknown>) };
       plan = { ...record.tofu, variables };
     }
-    const tofu = plan ? runTofu(plan, setup.env, events, options.signal, journal) : undefined;
+    const tofu = plan ? runTofu(plan, setup.env, events, options.signal, journal, services.tofu) : undefined;
     const connection = await reconnect(target, setup, record, tofu, events);
-    const kube = connection ? createKubeCluster(connection) : undefined;
+    const kube = connection ? services.kubeCluster(connection) : undefined;
     const result = await teardown({
       runId: options.runId,
       cleanupCommand: cleanupCommand(options.runId, options.runsDir),
@@ -135,7 +134,7 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
       journal,
       events,
       kube,
-      aws: setup.region && targetTraits(target).callsAws ? createAwsResources(setup.region, setup.env) : undefined,
+      aws: setup.region && targetTraits(target).callsAws ? services.awsResources(setup.region, setup.env) : undefined,
       tofu: tofu && plan ? { tofu, variables: plan.variables, workDir: plan.workDir } : undefined,
       ecrRepositories: record.ecrRepositories ?? [],
       recorded: recordedKubeObjects(records),
@@ -146,7 +145,7 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
     // A kept run, or one whose teardown failed, kept its cluster's lease: what it left is gone now.
     if (connection) {
       try {
-        await releaseLeaseIfHeld(createKubeLeases(connection), options.runId, journal);
+        await releaseLeaseIfHeld(services.kubeLeases(connection), options.runId, journal);
       } catch (err) {
         events.emit(
           'warn',
@@ -211,8 +210,9 @@ export async function reconnectRun(
   env: NodeJS.ProcessEnv,
   events: EventBus,
   signal?: AbortSignal,
+  services: Services = createServices(),
 ): Promise<ClusterConnection | undefined> {
-  return (await reachRecordedRun(start, env, events, signal)).connection;
+  return (await reachRecordedRun(start, env, events, signal, services)).connection;
 }
 
 /** What {@link reachRecordedRun} reaches of a recorded run. */
@@ -229,11 +229,14 @@ export async function reachRecordedRun(
   env: NodeJS.ProcessEnv,
   events: EventBus,
   signal?: AbortSignal,
+  services: Services = createServices(),
 ): Promise<ReachedRun> {
   const record = start.options;
   const target = start.target;
   const setup = await targetFor(target).resolveRecorded(record, env);
-  const tofu = record.tofu ? runTofu({ ...record.tofu, variables: {} }, setup.env, events, signal) : undefined;
+  const tofu = record.tofu
+    ? runTofu({ ...record.tofu, variables: {} }, setup.env, events, signal, undefined, services.tofu)
+    : undefined;
   const connection = await reconnect(target, setup, record, tofu, events);
   return { setup, tofu, connection };
 }
@@ -270,8 +273,8 @@ export interface OrphanOptions {
   env?: NodeJS.ProcessEnv;
   events?: EventBus;
   signal?: AbortSignal;
-  /** The AWS adapter of a region (tests hand in a fake); default createAwsResources. */
-  awsResources?: (region: string, env: NodeJS.ProcessEnv) => AwsResources;
+  /** The outside world (default: the real one); tests hand in fakes (the AWS adapter of a region). */
+  services?: Services;
 }
 
 /** What `--orphans` found: cloud resources by run id, and runs whose journal shows alive resources. */
@@ -336,7 +339,7 @@ export async function cleanupOrphans(options: OrphanOptions): Promise<OrphanResu
     const j = journals.get(runId);
     return j ? runLiveness(readJournal(j.path).records) : undefined;
   };
-  const aws = options.awsResources ?? createAwsResources;
+  const aws = (options.services ?? createServices()).awsResources;
   // Regional resources in every region; the global ones (IAM) once, with the first.
   const findOwned = async () =>
     (

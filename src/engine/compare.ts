@@ -1,6 +1,6 @@
-import { createKubeWorkloads, type WorkloadRef } from '../adapters/kube-workloads.ts';
+import type { KubeWorkloads, WorkloadRef } from '../adapters/kube-workloads.ts';
 import type { ClusterConnection } from '../adapters/kube-cluster.ts';
-import { createPodData, type PodData } from '../adapters/pod-data.ts';
+import type { PodData } from '../adapters/pod-data.ts';
 import { InterruptedError, UsageError } from '../errors.ts';
 import { deploy } from '../phases/deploy.ts';
 import { runLoadPhases } from '../phases/load.ts';
@@ -272,8 +272,8 @@ async function runTrials(
   connection: ClusterConnection,
   result: CompareRunResult,
 ): Promise<void> {
-  const kube = createKubeWorkloads(connection);
-  const pods: PodData = createPodData(connection, { podEndpointBase: ctx.setup.sandbox?.agentUrl });
+  const kube = ctx.services.kubeWorkloads(connection);
+  const pods: PodData = ctx.services.podData(connection, { podEndpointBase: ctx.setup.sandbox?.agentUrl });
   const render = (arm: ComparisonArm, size: number, overrides: Record<string, string> = {}) =>
     renderArm(ctx.loaded, options, arm, plan.sweepParam, size, ctx.runId, overrides);
   const armByName = new Map(plan.arms.map((a) => [a.name, a]));
@@ -380,7 +380,7 @@ async function deployArms(
   plan: ComparePlan,
   size: number,
   render: (arm: ComparisonArm, size: number) => RenderedObject[],
-  kube: ReturnType<typeof createKubeWorkloads>,
+  kube: KubeWorkloads,
 ): Promise<void> {
   const objects = plan.arms.flatMap((arm) => render(arm, size).filter((o) => o.stage === 'deploy'));
   const deployed = await deploy({

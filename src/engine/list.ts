@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { createAwsResources } from '../adapters/aws-resources.ts';
-import { createKubeCluster } from '../adapters/kube-cluster.ts';
+import { createServices, type Services } from '../adapters/services.ts';
 import { EventBus } from '../run/events.ts';
 import { readJournal, type ResourceRef } from '../run/journal.ts';
 import { JOURNAL_FILE, listRuns, resolveRunsRoot, type RunSummary } from '../run/run-dir.ts';
@@ -17,6 +16,8 @@ export interface ListOptions {
   /** With verify: how long one run's checks may take (default 60 s). */
   verifyDeadlineMs?: number;
   events?: EventBus;
+  /** The outside world (default: the real one); tests hand in fakes. */
+  services?: Services;
 }
 
 /** What the cluster or the cloud answered about one resource the journal shows alive. */
@@ -63,7 +64,13 @@ export async function listAllRuns(options: ListOptions = {}): Promise<ListResult
     for (const run of runs) {
       if (run.status === 'running') continue;
       if (run.aliveResources.length === 0) continue;
-      run.verified = await verifyRun(run, env, options.events ?? new EventBus(), options.verifyDeadlineMs ?? 60_000);
+      run.verified = await verifyRun(
+        run,
+        env,
+        options.events ?? new EventBus(),
+        options.verifyDeadlineMs ?? 60_000,
+        options.services ?? createServices(),
+      );
     }
   }
   return { runsDir, runs, verified: options.verify === true };
@@ -74,6 +81,7 @@ async function verifyRun(
   env: NodeJS.ProcessEnv,
   events: EventBus,
   deadlineMs: number,
+  services: Services,
 ): Promise<RunVerification> {
   const unknown = (why: string): RunVerification => ({
     resources: run.aliveResources.map((r) => ({ kind: r.kind, id: r.id, exists: null, why })),
@@ -98,7 +106,7 @@ async function verifyRun(
     }, deadlineMs);
   });
   try {
-    return await Promise.race([askAbout(run, start, env, events, controller.signal), deadline]);
+    return await Promise.race([askAbout(run, start, env, events, controller.signal, services), deadline]);
   } catch (err) {
     return unknown((err as Error).message.split('\n')[0] ?? String(err));
   } finally {
@@ -112,9 +120,10 @@ async function askAbout(
   env: NodeJS.ProcessEnv,
   events: EventBus,
   signal: AbortSignal,
+  services: Services,
 ): Promise<RunVerification> {
-  const reached = await reachRecordedRun(start, env, events, signal);
-  const kube = reached.connection ? createKubeCluster(reached.connection) : undefined;
+  const reached = await reachRecordedRun(start, env, events, signal, services);
+  const kube = reached.connection ? services.kubeCluster(reached.connection) : undefined;
   const ask = async (r: ResourceRef): Promise<VerifiedResource> => {
     const base = { kind: r.kind, id: r.id };
     try {
@@ -147,7 +156,7 @@ async function askAbout(
   const region = reached.setup.region;
   if (targetTraits(reached.setup.target).callsAws && region) {
     try {
-      cloud = (await createAwsResources(region, reached.setup.env).findOwned(run.runId)).map((c) => ({
+      cloud = (await services.awsResources(region, reached.setup.env).findOwned(run.runId)).map((c) => ({
         kind: c.kind,
         id: c.id,
         region: c.region,

@@ -3,6 +3,7 @@ import { checkPrometheusUrl } from './inputs.ts';
 import { join, resolve } from 'node:path';
 import type { ClusterConnection } from '../adapters/kube-cluster.ts';
 import { createPrometheusClient, type PrometheusClient } from '../adapters/prometheus.ts';
+import { createServices, type Services } from '../adapters/services.ts';
 import { GateError, InfrastructureError, UsageError } from '../errors.ts';
 import { collect } from '../phases/collect.ts';
 import { recordedImages } from '../phases/record-images.ts';
@@ -59,11 +60,12 @@ export function prometheusStep(suite: Suite, target: string): number {
 export function prometheusClient(
   record: PrometheusRecord | undefined,
   connection: ClusterConnection | undefined,
+  create: Services['prometheus'] = createPrometheusClient,
 ): PrometheusClient | undefined {
   if (!record) return undefined;
-  if (record.kind === 'url') return createPrometheusClient({ kind: 'url', url: record.url });
+  if (record.kind === 'url') return create({ kind: 'url', url: record.url });
   if (!connection) return undefined;
-  return createPrometheusClient({
+  return create({
     kind: 'kube-proxy',
     connection,
     namespace: record.namespace,
@@ -157,6 +159,8 @@ export async function reportRun(options: {
   status?: string;
   /** Fetch metrics the run could not fetch (default true; `bench run` has just tried). */
   recollect?: boolean;
+  /** The outside world (default: the real one); tests hand in fakes. */
+  services?: Services;
 }): Promise<RunReportResult> {
   if (options.prometheusUrl !== undefined) checkPrometheusUrl(options.prometheusUrl);
   const env = options.env ?? process.env;
@@ -167,6 +171,7 @@ export async function reportRun(options: {
     });
   }
   const events = options.events ?? new EventBus();
+  const services = options.services ?? createServices();
   const journalPath = join(runDir, JOURNAL_FILE);
   const { records } = readJournal(journalPath);
   const found = readRunStart(records, journalPath);
@@ -193,8 +198,10 @@ export async function reportRun(options: {
   if (options.recollect !== false && failed.length > 0 && window && endpoint) {
     // A Prometheus in the cluster is reached through the run's own connection, as cleanup reconnects.
     const connection =
-      endpoint.kind === 'kube-proxy' ? await reconnectRun(start, env, events).catch(() => undefined) : undefined;
-    const prometheus = prometheusClient(endpoint, connection);
+      endpoint.kind === 'kube-proxy'
+        ? await reconnectRun(start, env, events, undefined, services).catch(() => undefined)
+        : undefined;
+    const prometheus = prometheusClient(endpoint, connection, services.prometheus);
     if (prometheus && (await prometheus.ready().catch(() => false))) {
       const journal = Journal.open(join(runDir, JOURNAL_FILE));
       try {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createAwsResources } from '../adapters/aws-resources.ts';
-import { createKubeCluster, createKubeLeases, type ClusterConnection } from '../adapters/kube-cluster.ts';
+import type { ClusterConnection } from '../adapters/kube-cluster.ts';
+import { createServices, type Services } from '../adapters/services.ts';
 import { acquireClusterLease, type HeldLease } from '../phases/lease.ts';
 import { checkRunInputs, type RunInputs } from './inputs.ts';
 import { estimateRunCost, runPreflight, type PreflightOptions } from './preflight.ts';
@@ -9,7 +9,7 @@ import { prometheusClient, prometheusFor, prometheusStep, reportRun, resolveRunQ
 import { collect } from '../phases/collect.ts';
 import { beginPhase } from '../phases/record.ts';
 import type { WrittenReports } from '../report/write.ts';
-import { createKubeWorkloads, type WorkloadRef } from '../adapters/kube-workloads.ts';
+import type { WorkloadRef } from '../adapters/kube-workloads.ts';
 import { deploy } from '../phases/deploy.ts';
 import { runLoadPhases, type PhaseTiming } from '../phases/load.ts';
 import { verify, type VerifyResult } from '../phases/verify.ts';
@@ -62,6 +62,8 @@ export interface RunOptions extends RunInputs, PreflightOptions {
   forceTakeover?: boolean;
   events?: EventBus;
   signal?: AbortSignal;
+  /** The outside world (default: the real one, {@link createServices}); tests hand in fakes. */
+  services?: Services;
 }
 
 /** A run in progress: its identity, directory, journal and resolved target. */
@@ -78,6 +80,7 @@ export interface RunContext {
   record: WrittenRunRecordOptions;
   /** The command that removes what the run left, with --runs-dir when it had one: every fix names it. */
   cleanupCommand: string;
+  services: Services;
 }
 
 /**
@@ -88,6 +91,7 @@ export interface RunContext {
 export async function prepareRun(options: RunOptions): Promise<RunContext> {
   const env = options.env ?? process.env;
   const events = options.events ?? new EventBus();
+  const services = options.services ?? createServices();
   const { loaded, durations, variables: givenVariables } = await checkRunInputs(options, 'validate');
   resolveRunsRoot(options.runsDir, env, { write: true }); // a bad --runs-dir is exit 2 before any preflight
   const setup = await resolveTarget(loaded.suite, options.target, { env, context: options.context });
@@ -97,6 +101,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
   if (moduleDir) tofuVariables(loaded, setup, 'validate', new Date(), { variables: givenVariables });
   const preflight = await runPreflight({
     ...options,
+    adapters: { ...services.probes(setup.env), ...options.adapters },
     setup,
     moduleDir,
     variables: options.variables,
@@ -180,6 +185,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
     tofuPlan,
     record,
     cleanupCommand: cleanupCommand(runId, options.runsDir),
+    services,
   };
 }
 
@@ -212,6 +218,7 @@ export async function bringUpInfrastructure(
       journal: ctx.journal,
       events: ctx.events,
       signal: ctx.signal,
+      createTofu: ctx.services.tofu,
     });
     outputs = provisioned.outputs;
     tofu = provisioned.tofu;
@@ -224,7 +231,7 @@ export async function bringUpInfrastructure(
     signal: ctx.signal,
   });
   const lease = await acquireClusterLease({
-    leases: createKubeLeases(connection),
+    leases: ctx.services.kubeLeases(connection),
     runId: ctx.runId,
     journal: ctx.journal,
     events: ctx.events,
@@ -246,7 +253,7 @@ export async function tearDownRun(
 ): Promise<TeardownResult> {
   const region = infra.outputs?.region ?? ctx.setup.region;
   // A fresh adapter: the one provisioning used carries the run's signal, aborted by a Ctrl-C.
-  const tofu = ctx.tofuPlan && runTofu(ctx.tofuPlan, ctx.setup.env, ctx.events, signal, ctx.journal);
+  const tofu = ctx.tofuPlan && runTofu(ctx.tofuPlan, ctx.setup.env, ctx.events, signal, ctx.journal, ctx.services.tofu);
   // The cluster's lease goes once teardown has deleted the run's namespaces; while the run's
   // objects stay (a teardown that failed) it is kept until `bench cleanup` releases it.
   const settleLease = async (how: 'release' | 'keep') => {
@@ -268,8 +275,9 @@ export async function tearDownRun(
     clusterName: infra.outputs?.clusterName ?? ctx.record.clusterName,
     journal: ctx.journal,
     events: ctx.events,
-    kube: infra.connection ? createKubeCluster(infra.connection) : undefined,
-    aws: region && targetTraits(ctx.setup.target).callsAws ? createAwsResources(region, ctx.setup.env) : undefined,
+    kube: infra.connection ? ctx.services.kubeCluster(infra.connection) : undefined,
+    aws:
+      region && targetTraits(ctx.setup.target).callsAws ? ctx.services.awsResources(region, ctx.setup.env) : undefined,
     tofu: tofu && ctx.tofuPlan ? { tofu, variables: ctx.tofuPlan.variables, workDir: ctx.tofuPlan.workDir } : undefined,
     ecrRepositories: ctx.record.ecrRepositories,
     // What deploy and the load phases journaled as applied, and not removed since.
@@ -356,7 +364,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   let failure: unknown;
   try {
     Object.assign(infra, await bringUpInfrastructure(ctx, { forceTakeover: options.forceTakeover }));
-    const kube = createKubeWorkloads(infra.connection as ClusterConnection);
+    const kube = ctx.services.kubeWorkloads(infra.connection as ClusterConnection);
     const render = (overrides: Record<string, string>) =>
       renderManifests(ctx.loaded, {
         target: ctx.setup.target,
@@ -441,6 +449,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
             env: options.env,
             junit: options.junit,
             recollect: false,
+            services: ctx.services,
             // The summary shows what the final report says (a failed gate throws after writing it).
           }).finally(() => Object.assign(result, readRunFigures(result.report?.json)))
       : undefined,
@@ -570,7 +579,7 @@ async function collectAndReport(
     await collect({
       suite: ctx.loaded.suite,
       runDir: ctx.runDir,
-      prometheus: prometheusClient(ctx.record.prometheus, infra.connection),
+      prometheus: prometheusClient(ctx.record.prometheus, infra.connection, ctx.services.prometheus),
       // A little margin: the first and last scrapes around the phases.
       start: new Date(window.start.getTime() - 5000),
       end: new Date(window.end.getTime() + 5000),
@@ -598,6 +607,7 @@ async function collectAndReport(
       status,
       recollect: false,
       events: ctx.events,
+      services: ctx.services,
     });
     written(files, report.run.status);
     phase.done(`report: ${files.md}`);

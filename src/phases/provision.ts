@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { createTofu, type Tofu, type TofuProgress } from '../adapters/tofu.ts';
+import { createTofu, type Tofu, type TofuProgress, type TofuRunOptions } from '../adapters/tofu.ts';
 import { BenchError, InfrastructureError, UsageError } from '../errors.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
 import { readModuleVariables } from '../suite/module-variables.ts';
@@ -157,6 +157,8 @@ export interface ProvisionInput {
   journal: Journal;
   events: EventBus;
   signal?: AbortSignal;
+  /** Builds the OpenTofu adapter (default: the real one). */
+  createTofu?: (options: TofuRunOptions) => Tofu;
 }
 
 export interface Provisioned {
@@ -176,11 +178,12 @@ export function runTofu(
   events: EventBus,
   signal?: AbortSignal,
   journal?: Journal,
+  create: (options: TofuRunOptions) => Tofu = createTofu,
 ): Tofu {
   let last = '';
   // destroy belongs to teardown; init, plan and apply to provisioning.
   const phaseOf = (command: TofuProgress['command']) => (command === 'destroy' ? 'teardown' : PHASE);
-  return createTofu({
+  return create({
     moduleDir: plan.moduleDir,
     workDir: plan.workDir,
     binary: plan.binary,
@@ -249,7 +252,7 @@ export async function provision(input: ProvisionInput): Promise<Provisioned> {
       variables: shown,
     },
   });
-  const tofu = runTofu(tofuPlan, input.setup.env, events, input.signal, journal);
+  const tofu = runTofu(tofuPlan, input.setup.env, events, input.signal, journal, input.createTofu);
   try {
     journal.append({ type: 'action', phase: PHASE, action: 'tofu-init', data: { module: tofuPlan.moduleDir } });
     await tofu.init();

@@ -1,15 +1,15 @@
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { comparisonMetrics, readTrialSamples } from '../phases/measure.ts';
-import { buildComparison } from '../report/comparison-stats.ts';
+import { buildVariantComparison as buildComparison } from '../report/variant-comparison/build.ts';
 import {
-  COMPARISON_SCHEMA_VERSION,
+  VARIANT_COMPARISON_SCHEMA_VERSION as COMPARISON_SCHEMA_VERSION,
   type ComparisonArm,
-  type ComparisonReport,
+  type VariantComparisonReport as ComparisonReport,
   type TrialRecord,
-} from '../report/comparison-model.ts';
+} from '../report/variant-comparison/model.ts';
 import { isSimulated, recordedTofu, simulationOf } from '../report/model.ts';
-import { writeComparisonReports } from '../report/render-comparison.ts';
+import { writeVariantComparisonReports as writeComparisonReports } from '../report/variant-comparison/render.ts';
 import type { WrittenReports } from '../report/write.ts';
 import { readJournal, type JournalRecord } from '../run/journal.ts';
 import { JOURNAL_FILE } from '../run/run-dir.ts';

@@ -6,7 +6,12 @@ import { createPrometheusClient, type PrometheusClient } from '../adapters/prome
 import { GateError, InfrastructureError, UsageError } from '../errors.ts';
 import { collect } from '../phases/collect.ts';
 import { recordedImages } from '../phases/record-images.ts';
-import { compareRuns, writeCompareReports, type CompareReport, type WrittenCompare } from '../report/compare.ts';
+import { compareRuns } from '../report/run-comparison/build.ts';
+import type { RunComparisonReport as CompareReport } from '../report/run-comparison/model.ts';
+import {
+  writeRunComparisonReports as writeCompareReports,
+  type WrittenRunComparison as WrittenCompare,
+} from '../report/run-comparison/write.ts';
 import { buildReport, gateFailure, recordedTofu, type RunReport } from '../report/model.ts';
 import { phaseWindows, readRawMetrics } from '../report/raw.ts';
 import { writeReports, type WrittenReports } from '../report/write.ts';
@@ -20,7 +25,7 @@ import { targetTraits } from '../targets/traits.ts';
 import type { RunRecordOptions } from './run.ts';
 import { reconnectRun } from './cleanup.ts';
 import { findComparePlan, writeComparisonReport } from './comparison-report.ts';
-import type { ComparisonReport } from '../report/comparison-model.ts';
+import type { VariantComparisonReport as ComparisonReport } from '../report/variant-comparison/model.ts';
 
 /** How a run reaches its Prometheus, as recorded in its journal. */
 export type PrometheusRecord =

@@ -19,7 +19,7 @@ import {
 } from './layout.ts';
 import { createNodes, DEFAULT_NODE_SHAPE, waitForNodesReady } from './nodes.ts';
 import { kwokCrds, kwokStages, partSpec, type PartContext } from './parts.ts';
-import { DEFAULT_KOORDE_LATENCY_FACTOR } from './agent/simulator.ts';
+import { DEFAULT_KOORDE_LATENCY_FACTOR } from './agent/systems/koorde.ts';
 
 /** How long an NLB's network interfaces outlive it on the local cloud unless told otherwise. */
 export const DEFAULT_ENI_LINGER_SECONDS = 30;

@@ -1,11 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import {
-  readSandboxEnvFile,
-  startSandbox,
-  stopSandbox,
-  type SandboxStatus,
-  type SandboxUpOptions,
-} from '../../src/sandbox/lifecycle.ts';
+import { startSandbox, type SandboxUpOptions } from '../../src/sandbox/start.ts';
+import { readSandboxEnvFile, type SandboxStatus } from '../../src/sandbox/status.ts';
+import { stopSandbox } from '../../src/sandbox/stop.ts';
 import type { SandboxEnv } from '../../src/sandbox/config.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * Performance and calibration of the statistics of `bench compare` (src/report/comparison-stats.ts).
+ * Performance and calibration of the statistics of `bench compare` (src/report/variant-comparison/build.ts).
  * Not a test: it prints numbers to judge the defaults by.
  *
  * 1. Speed: a realistic comparison (3 sizes x 8 metrics x 2 arms x 3 repetitions x 6,000 units,
@@ -14,9 +14,9 @@
  *
  * Run: node bench/comparison-stats.ts [comparisons]
  */
-import { mulberry32 } from '../src/report/compare.ts';
-import type { ComparisonArm, ComparisonMetricDef, TrialSamples } from '../src/report/comparison-model.ts';
-import { buildComparison, COMPARISON_DEFAULTS } from '../src/report/comparison-stats.ts';
+import { mulberry32 } from '../src/report/statistics/resampling.ts';
+import { buildVariantComparison, VARIANT_COMPARISON_DEFAULTS } from '../src/report/variant-comparison/build.ts';
+import type { ComparisonArm, ComparisonMetricDef, TrialSamples } from '../src/report/variant-comparison/model.ts';
 import { normal, poisson } from '../test/helpers/random.ts';
 
 const ARMS: ComparisonArm[] = [
@@ -66,11 +66,11 @@ function speed(): void {
     }
   }
   const started = performance.now();
-  const out = buildComparison({ arms: ARMS, sweepParam: 'nodes', sizes, metrics, trials });
+  const out = buildVariantComparison({ arms: ARMS, sweepParam: 'nodes', sizes, metrics, trials });
   const ms = performance.now() - started;
   console.log(
     `speed: ${sizes.length} sizes x ${metrics.length} metrics x ${ARMS.length} arms x 3 repetitions x 6,000 units, ` +
-      `${COMPARISON_DEFAULTS.resamples} resamples: ${(ms / 1000).toFixed(2)} s ` +
+      `${VARIANT_COMPARISON_DEFAULTS.resamples} resamples: ${(ms / 1000).toFixed(2)} s ` +
       `(${(ms / (sizes.length * metrics.length * ARMS.length)).toFixed(0)} ms per arm x size x metric)`,
   );
   console.log(`  e.g. ${out.verdicts[2]}`);
@@ -106,7 +106,7 @@ function calibration(comparisons: number, repEffect: number): Tally {
     outsideThreshold: 0,
     relativeExcludesZero: 0,
   };
-  const alpha = 1 - COMPARISON_DEFAULTS.confidence;
+  const alpha = 1 - VARIANT_COMPARISON_DEFAULTS.confidence;
   for (let c = 0; c < comparisons; c++) {
     const random = mulberry32(1000 + c);
     const z = normal(random);
@@ -127,7 +127,7 @@ function calibration(comparisons: number, repEffect: number): Tally {
         );
       }
     }
-    const out = buildComparison({ arms: ARMS, sweepParam: 'nodes', sizes: [16], metrics, trials, seed: c + 1 });
+    const out = buildVariantComparison({ arms: ARMS, sweepParam: 'nodes', sizes: [16], metrics, trials, seed: c + 1 });
     let any = false;
     for (const result of out.results) {
       for (const cmp of result.comparisons) {
@@ -139,7 +139,7 @@ function calibration(comparisons: number, repEffect: number): Tally {
         if (cmp.test && cmp.test.p < alpha) tally.rawP++;
         if (cmp.test && cmp.test.pAdjusted < alpha) tally.adjustedP++;
         const ri = cmp.relativeInterval;
-        if (ri && (ri[0] > COMPARISON_DEFAULTS.threshold || ri[1] < -COMPARISON_DEFAULTS.threshold)) {
+        if (ri && (ri[0] > VARIANT_COMPARISON_DEFAULTS.threshold || ri[1] < -VARIANT_COMPARISON_DEFAULTS.threshold)) {
           tally.outsideThreshold++;
         }
         if (ri && (ri[0] > 0 || ri[1] < 0)) tally.relativeExcludesZero++;
@@ -159,7 +159,7 @@ function report(name: string, t: Tally, ms: number): void {
   console.log(`  Holm-adjusted p < alpha:          ${rate(t.adjustedP, t.tests)}`);
   console.log(`  relative interval excludes 0:     ${rate(t.relativeExcludesZero, t.tests)}`);
   console.log(
-    `  relative interval outside +-${COMPARISON_DEFAULTS.threshold * 100}%: ${rate(t.outsideThreshold, t.tests)}`,
+    `  relative interval outside +-${VARIANT_COMPARISON_DEFAULTS.threshold * 100}%: ${rate(t.outsideThreshold, t.tests)}`,
   );
 }
 

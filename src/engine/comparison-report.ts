@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { comparisonMetrics, readTrialSamples } from '../phases/measure.ts';
-import { buildComparison } from '../report/comparison-stats.ts';
-import { COMPARISON_SCHEMA_VERSION, type ComparisonReport } from '../report/comparison-model.ts';
+import { buildVariantComparison as buildComparison } from '../report/variant-comparison/build.ts';
+import {
+  VARIANT_COMPARISON_SCHEMA_VERSION as COMPARISON_SCHEMA_VERSION,
+  type VariantComparisonReport as ComparisonReport,
+} from '../report/variant-comparison/model.ts';
 import { isSimulated, recordedTofu, simulationOf } from '../report/model.ts';
-import { writeComparisonReports } from '../report/render-comparison.ts';
+import { writeVariantComparisonReports as writeComparisonReports } from '../report/variant-comparison/render.ts';
 import type { WrittenReports } from '../report/write.ts';
 import { readComparePlan, type ComparePlan } from '../run/compare-plan.ts';
 import { readJournal } from '../run/journal.ts';

@@ -7,7 +7,12 @@ import { createServices, type Services } from '../adapters/services.ts';
 import { GateError, InfrastructureError, UsageError } from '../errors.ts';
 import { collect } from '../phases/collect.ts';
 import { recordedImages } from '../phases/record-images.ts';
-import { compareRuns, writeCompareReports, type CompareReport, type WrittenCompare } from '../report/compare.ts';
+import { compareRuns } from '../report/run-comparison/build.ts';
+import type { RunComparisonReport as CompareReport } from '../report/run-comparison/model.ts';
+import {
+  writeRunComparisonReports as writeCompareReports,
+  type WrittenRunComparison as WrittenCompare,
+} from '../report/run-comparison/write.ts';
 import { buildReport, gateFailure, recordedTofu, type RunReport } from '../report/model.ts';
 import { phaseWindows, readRawMetrics } from '../report/raw.ts';
 import { writeReports, type WrittenReports } from '../report/write.ts';
@@ -28,7 +33,7 @@ import type { Suite } from '../suite/schema.ts';
 import { targetTraits } from '../targets/traits.ts';
 import { reconnectRun } from './cleanup.ts';
 import { writeComparisonReport } from './comparison-report.ts';
-import type { ComparisonReport } from '../report/comparison-model.ts';
+import type { VariantComparisonReport as ComparisonReport } from '../report/variant-comparison/model.ts';
 
 /**
  * The Prometheus of a run: --prometheus-url, else the one its target reaches directly (the local

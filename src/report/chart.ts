@@ -206,7 +206,7 @@ export function thresholdLabel(
  * A comparison chart: one point per run with its 95% confidence interval as an error bar, and
  * a second panel with each run's relative difference to the baseline (and its interval).
  */
-export function compareChartSpec(input: {
+export function runComparisonChartSpec(input: {
   title: string;
   unit: string;
   values: { run: string; value: number; low: number; high: number }[];

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { connectKubeconfig } from '../adapters/kube-cluster.ts';
 import { sandboxBinDir } from '../sandbox/layout.ts';
-import { readSandboxEnvFile, sandboxNotUpError, sandboxStatus } from '../sandbox/lifecycle.ts';
+import { readSandboxEnvFile, sandboxNotUpError, sandboxStatus } from '../sandbox/status.ts';
 import type { DoctorCheck, Target, TargetSetup } from './target.ts';
 import { targetTraits } from './traits.ts';
 

@@ -4,7 +4,7 @@ import type { DoctorResult } from '../engine/doctor.ts';
 import type { ListResult } from '../engine/list.ts';
 import type { Plan } from '../engine/plan.ts';
 import type { RunResult } from '../engine/run.ts';
-import type { SandboxStatus } from '../sandbox/lifecycle.ts';
+import type { SandboxStatus } from '../sandbox/status.ts';
 import { formatDuration } from '../util/duration.ts';
 
 /** Lays rows out in columns, padded to the widest cell. */

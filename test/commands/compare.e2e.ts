@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { createAwsResources } from '../../src/adapters/aws-resources.ts';
-import type { ComparisonReport } from '../../src/report/comparison-model.ts';
+import type { VariantComparisonReport } from '../../src/report/variant-comparison/model.ts';
 import { readJournal } from '../../src/run/journal.ts';
 import { JOURNAL_FILE } from '../../src/run/run-dir.ts';
 import { sandboxBin } from '../harness/paths.ts';
@@ -58,7 +58,7 @@ exec "${sandboxBin('tofu')}" "$@"
 
   const runIds = () => readdirSync(runsDir).sort();
   const summaryOf = (runId: string) =>
-    JSON.parse(readFileSync(join(runsDir, runId, 'summary.json'), 'utf8')) as ComparisonReport;
+    JSON.parse(readFileSync(join(runsDir, runId, 'summary.json'), 'utf8')) as VariantComparisonReport;
 
   async function assertNothingLeft(runId: string): Promise<void> {
     const owned = await createAwsResources(REGION, sb.env as unknown as NodeJS.ProcessEnv).findOwned(runId);

@@ -7,7 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSandbox, stopSandbox } from '../../src/sandbox/lifecycle.ts';
+import { startSandbox } from '../../src/sandbox/start.ts';
+import { stopSandbox } from '../../src/sandbox/stop.ts';
 import { SHARED_SANDBOX_ENV, SHARED_SANDBOX_OPTIONS } from './sandbox.ts';
 
 let dir: string | undefined;

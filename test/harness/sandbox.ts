@@ -1,12 +1,7 @@
 import { KubeConfig, CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
-import {
-  readSandboxEnvFile,
-  sandboxStatus,
-  startSandbox,
-  stopSandbox,
-  type SandboxStatus,
-  type SandboxUpOptions,
-} from '../../src/sandbox/lifecycle.ts';
+import { startSandbox, type SandboxUpOptions } from '../../src/sandbox/start.ts';
+import { readSandboxEnvFile, sandboxStatus, type SandboxStatus } from '../../src/sandbox/status.ts';
+import { stopSandbox } from '../../src/sandbox/stop.ts';
 import type { SandboxEnv } from '../../src/sandbox/config.ts';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';

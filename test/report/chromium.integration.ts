@@ -3,12 +3,12 @@ import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
-import { writeComparisonReports } from '../../src/report/render-comparison.ts';
+import { writeVariantComparisonReports } from '../../src/report/variant-comparison/render.ts';
 import { writeReports } from '../../src/report/write.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { chromium, chromiumBinary } from '../helpers/chromium.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { comparisonReport } from './comparison-fixture.ts';
+import { comparisonReport } from './variant-comparison-fixture.ts';
 import { thymeReport } from './fixture.ts';
 
 /**
@@ -66,7 +66,7 @@ describe('report.html in headless Chromium', () => {
     const binary = chromiumBinary();
     const dir = tempDir('bench-chromium-comparison-');
     const report = comparisonReport();
-    const { html } = await writeComparisonReports(join(dir, 'run'), report);
+    const { html } = await writeVariantComparisonReports(join(dir, 'run'), report);
     const url = pathToFileURL(html).href;
 
     const dom = chromium(binary, dir, 'dom', ['--dump-dom', url]);

@@ -1,5 +1,5 @@
 import type { WorkloadImages } from '../../src/phases/record-images.ts';
-import { mulberry32 } from '../../src/report/compare.ts';
+import { mulberry32 } from '../../src/report/statistics/resampling.ts';
 import { buildReport, type RunReport } from '../../src/report/model.ts';
 import type { PhaseWindow, RawMetric } from '../../src/report/raw.ts';
 import { loadSuite } from '../../src/suite/load.ts';

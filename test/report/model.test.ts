@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/errors.ts';
 import { failedGates, gateFailure, SUMMARY_SCHEMA_VERSION } from '../../src/report/model.ts';
 import { ROOT } from '../helpers/cli.ts';
-import { comparisonReport } from './comparison-fixture.ts';
+import { comparisonReport } from './variant-comparison-fixture.ts';
 import { thymeRaw, thymeReport, thymeSuite, withGates } from './fixture.ts';
 
 describe('report model', () => {

@@ -1,7 +1,7 @@
 import { BenchCommand } from '../../cli/base-command.ts';
 import { sandboxOwnDirFlag } from '../../cli/sandbox-flag.ts';
 import { EventBus } from '../../run/events.ts';
-import { stopSandbox, type SandboxDownResult } from '../../sandbox/lifecycle.ts';
+import { stopSandbox, type SandboxDownResult } from '../../sandbox/stop.ts';
 import { chooseEventStyle, createEventRenderer } from '../../ui/events.ts';
 
 export default class SandboxDown extends BenchCommand {

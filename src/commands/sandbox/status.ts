@@ -1,6 +1,6 @@
 import { BenchCommand } from '../../cli/base-command.ts';
 import { sandboxOwnDirFlag } from '../../cli/sandbox-flag.ts';
-import { sandboxStatus, type SandboxStatus } from '../../sandbox/lifecycle.ts';
+import { sandboxStatus, type SandboxStatus } from '../../sandbox/status.ts';
 import { formatSandboxStatus } from '../../ui/format.ts';
 
 export default class SandboxStatusCommand extends BenchCommand {

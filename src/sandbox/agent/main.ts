@@ -5,7 +5,8 @@ import { createKubeRest, KubeRestError, type KubeMeta } from './kube-rest.ts';
 import { LoadBalancerController } from './lb-controller.ts';
 import { PodLogWriter } from './pod-logs.ts';
 import { configMapRefs, podInfo, type ConfigMaps, type Pod } from './pods.ts';
-import { DEFAULT_KOORDE_LATENCY_FACTOR, WorkloadSimulator } from './simulator.ts';
+import { WorkloadSimulator } from './simulator.ts';
+import { DEFAULT_KOORDE_LATENCY_FACTOR } from './systems/koorde.ts';
 
 /**
  * The local cloud's agent, started by `bench sandbox up` as its own process: the load-balancer

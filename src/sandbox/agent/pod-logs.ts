@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KubeRestError, type KubeRest } from './kube-rest.ts';
-import type { LogLine, PodLog } from './simulator.ts';
+import type { LogLine, PodLog } from './systems/system.ts';
 
 /** RFC3339 with nanoseconds, fixed width, as container runtimes write CRI log timestamps. */
 export function rfc3339NanoFixed(ms: number): string {

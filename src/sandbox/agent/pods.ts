@@ -1,5 +1,5 @@
 import type { KubeMeta } from './kube-rest.ts';
-import type { PodInfo } from './simulator.ts';
+import type { PodInfo } from './systems/system.ts';
 
 /** The parts of a container the agent reads. */
 export interface Container {

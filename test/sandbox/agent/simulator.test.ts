@@ -3,17 +3,14 @@ import { describe, it } from 'node:test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SIMULATED_METRIC_NAMES, WorkloadSimulator } from '../../../src/sandbox/agent/simulator.ts';
+import { goDurationSeconds, WORKLOAD_CSV_HEADER } from '../../../src/sandbox/agent/systems/cache-workload.ts';
 import {
   DEFAULT_KOORDE_LATENCY_FACTOR,
   dhtNodeId,
-  goDurationSeconds,
   LATENCY_BUCKETS,
-  SIMULATED_METRIC_NAMES,
-  WORKLOAD_CSV_HEADER,
-  WorkloadSimulator,
-  type LogLine,
-  type PodInfo,
-} from '../../../src/sandbox/agent/simulator.ts';
+} from '../../../src/sandbox/agent/systems/koorde.ts';
+import type { LogLine, PodInfo } from '../../../src/sandbox/agent/systems/system.ts';
 import { lbName, parseTags } from '../../../src/sandbox/agent/lb-controller.ts';
 import { podEnv, podInfo, type Pod } from '../../../src/sandbox/agent/pods.ts';
 import { criLogLine, PodLogWriter } from '../../../src/sandbox/agent/pod-logs.ts';

@@ -1,4 +1,6 @@
-import type { SimulationReport, TofuInfo } from './model.ts';
+import type { SimulationReport, TofuInfo } from '../model.ts';
+import type { Estimator } from '../statistics/estimators.ts';
+import type { Interval } from '../statistics/resampling.ts';
 
 /**
  * The data model of `bench compare`: what one trial measured (the samples, derived from the raw
@@ -14,10 +16,7 @@ import type { SimulationReport, TofuInfo } from './model.ts';
  */
 
 /** Version of a comparison's summary.json. */
-export const COMPARISON_SCHEMA_VERSION = 1;
-
-/** A closed interval `[low, high]`. */
-export type Interval = [number, number];
+export const VARIANT_COMPARISON_SCHEMA_VERSION = 1;
 
 /** One arm of the comparison. */
 export interface ComparisonArm {
@@ -28,14 +27,6 @@ export interface ComparisonArm {
   /** Namespace it runs in. */
   namespace: string;
 }
-
-/**
- * How a metric's per-trial value is computed from a trial's units:
- * - `quantile`: the q-quantile of the units (e.g. request latencies, q = 0.95);
- * - `mean`: their mean (e.g. per-second request counts, or 0/1 cache hits);
- * - `value`: the trial has exactly one unit, the value itself (e.g. a counter's increase).
- */
-export type Estimator = { kind: 'quantile'; q: number } | { kind: 'mean' } | { kind: 'value' };
 
 /** A metric as compared (one statistic of one suite metric, e.g. latency p95). */
 export interface ComparisonMetricDef {
@@ -142,8 +133,8 @@ export interface TrialRecord {
 }
 
 /** The whole comparison: summary.json of a comparison run. */
-export interface ComparisonReport {
-  schemaVersion: typeof COMPARISON_SCHEMA_VERSION;
+export interface VariantComparisonReport {
+  schemaVersion: typeof VARIANT_COMPARISON_SCHEMA_VERSION;
   kind: 'comparison';
   run: {
     runId: string;

@@ -2,14 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/errors.ts';
-import {
-  COMPARE_SCHEMA_VERSION,
-  compareRuns,
-  renderCompareHtml,
-  renderCompareMarkdown,
-  writeCompareReports,
-  type CompareReport,
-} from '../../src/report/compare.ts';
+import { compareRuns } from '../../src/report/run-comparison/build.ts';
+import { RUN_COMPARISON_SCHEMA_VERSION, type RunComparisonReport } from '../../src/report/run-comparison/model.ts';
+import { renderRunComparisonHtml } from '../../src/report/run-comparison/render-html.ts';
+import { renderRunComparisonMarkdown } from '../../src/report/run-comparison/render-md.ts';
+import { writeRunComparisonReports } from '../../src/report/run-comparison/write.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { thymeRaw, thymeReport } from './fixture.ts';
 
@@ -18,7 +15,7 @@ function run(level: number, seed: number, runId: string) {
   return { ...thymeReport({ raw, runId }), label: runId.split('-')[0] };
 }
 
-const stat = (report: CompareReport, metric: string, name: 'mean' | 'p95') =>
+const stat = (report: RunComparisonReport, metric: string, name: 'mean' | 'p95') =>
   report.metrics.find((m) => m.name === metric)!.stats.find((s) => s.stat === name)!;
 
 describe('compare', () => {
@@ -26,17 +23,17 @@ describe('compare', () => {
     const sim = compareRuns([run(50_000, 1, 'a-1'), run(50_000, 2, 'b-2')]);
     assert.deepEqual(sim.simulated?.runs, ['a-1', 'b-2']);
     assert.match(
-      renderCompareMarkdown(sim),
+      renderRunComparisonMarkdown(sim),
       /^# Comparison: a vs b\n\n> \*\*Simulated:\*\* Every run compared here ran on the local cloud: their series come from bench's own workload simulator/,
     );
-    assert.match(await renderCompareHtml(sim), /<body>\n<h1>[^<]*<\/h1>\n<div class="simulated" role="note">/);
+    assert.match(await renderRunComparisonHtml(sim), /<body>\n<h1>[^<]*<\/h1>\n<div class="simulated" role="note">/);
     const aws = (level: number, seed: number, runId: string) => ({
       ...thymeReport({ raw: thymeRaw({ level, seed }), runId, target: 'aws' }),
       label: runId,
     });
     const measured = compareRuns([aws(50_000, 1, 'x-1'), aws(50_000, 2, 'y-2')]);
     assert.equal(measured.simulated, null);
-    assert.doesNotMatch(renderCompareMarkdown(measured), /Simulated/);
+    assert.doesNotMatch(renderRunComparisonMarkdown(measured), /Simulated/);
     const mixed = compareRuns([aws(50_000, 1, 'x-1'), run(50_000, 2, 'b-2')]);
     assert.match(mixed.simulated?.note ?? '', /^Run b-2 ran on the local cloud/);
   });
@@ -45,7 +42,7 @@ describe('compare', () => {
     const a = run(50_000, 1, 'base-1');
     const b = run(60_000, 2, 'faster-2');
     const report = compareRuns([a, b]);
-    assert.equal(report.schemaVersion, COMPARE_SCHEMA_VERSION);
+    assert.equal(report.schemaVersion, RUN_COMPARISON_SCHEMA_VERSION);
     assert.equal(report.baseline, 'base-1');
     assert.deepEqual(report.method.resamples, 2000);
     const mean = stat(report, 'throughput', 'mean');
@@ -103,7 +100,7 @@ describe('compare', () => {
     assert.equal(heap.values[1]!.value, null);
     assert.equal(heap.values[1]!.missing, 'Prometheus stopped');
     assert.deepEqual([heap.differences[0]!.significant, heap.differences[0]!.missing], [false, 'Prometheus stopped']);
-    assert.match(renderCompareMarkdown(report), /missing: Prometheus stopped/);
+    assert.match(renderRunComparisonMarkdown(report), /missing: Prometheus stopped/);
   });
 
   it('needs two runs', () => {
@@ -112,18 +109,18 @@ describe('compare', () => {
 
   it('renders compare.md, compare.html (a chart per metric) and compare.json', async () => {
     const report = compareRuns([run(50_000, 1, 'base-1'), run(60_000, 2, 'faster-2')]);
-    const md = renderCompareMarkdown(report);
+    const md = renderRunComparisonMarkdown(report);
     assert.match(md, /^# Comparison: base vs faster/);
     assert.match(md, /## throughput \(logs\/s\)\n\n[\s\S]*### mean during active/);
     assert.match(
       md,
       /\| faster \| 75 \| 60,\S+ logs\/s \| \[\S+ logs\/s, \S+ logs\/s\] \| \+\S+ logs\/s \| \+20\.\d % \| .* \| yes \|/,
     );
-    const html = await renderCompareHtml(report);
+    const html = await renderRunComparisonHtml(report);
     assert.equal(html.match(/<svg\b/g)?.length, report.metrics.length);
     assert.doesNotMatch(html, /<script\b|\b(?:src|href)\s*=\s*["']?(?:https?:)?\/\//i);
     const dir = tempDir();
-    const written = await writeCompareReports(dir, report);
+    const written = await writeRunComparisonReports(dir, report);
     assert.deepEqual(JSON.parse(readFileSync(written.json, 'utf8')), report);
     assert.equal(readFileSync(written.md, 'utf8'), md);
     assert.equal(readFileSync(written.html, 'utf8'), html);

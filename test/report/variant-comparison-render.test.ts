@@ -3,14 +3,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  comparisonChartSpec,
-  renderComparisonHtml,
-  renderComparisonMarkdown,
-  writeComparisonReports,
-} from '../../src/report/render-comparison.ts';
+  variantComparisonChartSpec,
+  renderVariantComparisonHtml,
+  renderVariantComparisonMarkdown,
+  writeVariantComparisonReports,
+} from '../../src/report/variant-comparison/render.ts';
 import { paramsByArm } from '../../src/engine/comparison-report.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { comparisonReport, SIGNIFICANT_VERDICT } from './comparison-fixture.ts';
+import { comparisonReport, SIGNIFICANT_VERDICT } from './variant-comparison-fixture.ts';
 
 /** The part of report.md from `heading` to the next heading of the same or a higher level. */
 function section(md: string, heading: string): string {
@@ -24,19 +24,19 @@ function section(md: string, heading: string): string {
 
 describe('comparison report.md', () => {
   const report = comparisonReport();
-  const md = renderComparisonMarkdown(report);
+  const md = renderVariantComparisonMarkdown(report);
 
   it('says at the top which series are simulated', async () => {
     assert.match(
       md,
       /^# koorde comparison: chord vs koorde\n\n> \*\*Simulated:\*\* Run on the local cloud \(target sandbox\): the series of latency\.p95 come from bench's own workload simulator/,
     );
-    const html = await renderComparisonHtml(report);
+    const html = await renderVariantComparisonHtml(report);
     const body = html.slice(html.indexOf('<body>'));
     assert.ok(body.indexOf('<div class="simulated" role="note">') > 0);
     assert.ok(body.indexOf('<div class="simulated" role="note">') < body.indexOf('<table class="run">'));
     const { simulation: _, ...measured } = report;
-    assert.doesNotMatch(renderComparisonMarkdown(measured), /Simulated/);
+    assert.doesNotMatch(renderVariantComparisonMarkdown(measured), /Simulated/);
   });
 
   it('has the title, the run table, the verdicts and the method', () => {
@@ -75,7 +75,7 @@ describe('comparison report.md', () => {
       /Different by arm \(what each variant sets\):\n\n\| parameter \| chord \| koorde \|\n\|[-| ]+\|\n\| protocol \| chord \| koorde \|/,
     );
     assert.doesNotMatch(params.split('Different by arm')[0]!, /protocol/);
-    const html = renderComparisonHtml(report);
+    const html = renderVariantComparisonHtml(report);
     return html.then((h) => {
       assert.match(h, /<td>protocol<\/td><td>chord<\/td><td>koorde<\/td>/);
     });
@@ -167,7 +167,7 @@ describe('comparison report.md', () => {
 describe('comparison report.html', () => {
   it('is one self-contained page: a chart per metric with data, the arms in each legend, the significant verdict marked', async () => {
     const report = comparisonReport();
-    const html = await renderComparisonHtml(report);
+    const html = await renderVariantComparisonHtml(report);
     assert.match(html, /^<!doctype html>/);
     assert.equal(html.match(/<html\b/g)?.length, 1);
     assert.doesNotMatch(html, /<script\b/i);
@@ -213,7 +213,7 @@ describe('comparison report.html', () => {
 
   it('breaks an arm’s line where it has no data, and uses a linear axis for sizes that are neither powers of two nor wide', () => {
     const report = comparisonReport();
-    const spec = comparisonChartSpec(
+    const spec = variantComparisonChartSpec(
       report,
       report.metrics.find((m) => m.id === 'throughput.mean')!,
     ) as unknown as {
@@ -229,7 +229,7 @@ describe('comparison report.html', () => {
       ],
     );
     assert.equal(spec.layer[0]!.encoding.x.scale.type, 'log');
-    const linear = comparisonChartSpec(
+    const linear = variantComparisonChartSpec(
       { ...report, sizes: [10, 20, 30] },
       report.metrics[0]!,
     ) as unknown as typeof spec;
@@ -238,19 +238,19 @@ describe('comparison report.html', () => {
   });
 });
 
-describe('writeComparisonReports', () => {
+describe('writeVariantComparisonReports', () => {
   it('writes report.md, report.html and summary.json; summary.json is the model', async () => {
     const report = comparisonReport();
     const dir = join(tempDir('bench-comparison-'), 'run');
-    const written = await writeComparisonReports(dir, report);
+    const written = await writeVariantComparisonReports(dir, report);
     assert.deepEqual(written, {
       json: join(dir, 'summary.json'),
       md: join(dir, 'report.md'),
       html: join(dir, 'report.html'),
     });
     assert.deepEqual(readdirSync(dir).sort(), ['report.html', 'report.md', 'summary.json']);
-    assert.equal(readFileSync(written.md, 'utf8'), renderComparisonMarkdown(report));
-    assert.equal(readFileSync(written.html, 'utf8'), await renderComparisonHtml(report));
+    assert.equal(readFileSync(written.md, 'utf8'), renderVariantComparisonMarkdown(report));
+    assert.equal(readFileSync(written.html, 'utf8'), await renderVariantComparisonHtml(report));
     const json = readFileSync(written.json, 'utf8');
     assert.ok(json.endsWith('}\n') && json.includes('\n  "kind": "comparison",'));
     const parsed = JSON.parse(json);

@@ -1,11 +1,11 @@
 import type {
   ArmComparison,
   ArmValue,
-  ComparisonReport,
-  Interval,
+  VariantComparisonReport,
   SizeMetricResult,
   TrialRecord,
-} from '../../src/report/comparison-model.ts';
+} from '../../src/report/variant-comparison/model.ts';
+import type { Interval } from '../../src/report/statistics/resampling.ts';
 
 /**
  * A realistic report of `koorde-bench compare chord koorde --sizes 8,16,32 --repeat 2`, written
@@ -70,7 +70,7 @@ function noSignificantDifference(
 
 export const SIGNIFICANT_VERDICT = 'koorde latency p95 18.4% lower than chord at nodes = 32 [12.2%, 24.1%]';
 
-export function comparisonReport(): ComparisonReport {
+export function comparisonReport(): VariantComparisonReport {
   const results: SizeMetricResult[] = [];
 
   // latency.p95 (ms, lower is better)

@@ -1,22 +1,22 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { renderSvg } from './chart.ts';
+import { renderSvg } from '../chart.ts';
 import type {
   ArmComparison,
   ArmValue,
   ComparisonMetricDef,
-  ComparisonReport,
-  Interval,
+  VariantComparisonReport,
   SizeMetricResult,
-} from './comparison-model.ts';
-import { formatNumber, formatPercent, formatSigned, formatStat, NO_VALUE, windowDuration } from './format.ts';
-import { writeFileAtomic } from './raw.ts';
-import { describeProvisioning } from './model.ts';
-import { esc, htmlPage, htmlTable } from './render-html.ts';
-import { escapeInline, markdownTable } from './render-md.ts';
-import type { TextTable } from './tables.ts';
-import { REPORT_FILES } from './write.ts';
+} from './model.ts';
+import type { Interval } from '../statistics/resampling.ts';
+import { formatNumber, formatPercent, formatSigned, formatStat, NO_VALUE, windowDuration } from '../format.ts';
+import { writeFileAtomic } from '../raw.ts';
+import { describeProvisioning } from '../model.ts';
+import { esc, htmlPage, htmlTable } from '../render-html.ts';
+import { escapeInline, markdownTable } from '../render-md.ts';
+import type { TextTable } from '../tables.ts';
+import { REPORT_FILES } from '../write.ts';
 
 /**
  * The report of a `bench compare` run (report.md, report.html, summary.json in its run
@@ -37,9 +37,9 @@ const CHART_HEIGHT = 260;
 // report.md
 
 /** report.md of a comparison run. */
-export function renderComparisonMarkdown(report: ComparisonReport): string {
+export function renderVariantComparisonMarkdown(report: VariantComparisonReport): string {
   const out: string[] = [];
-  out.push(`# ${escapeInline(comparisonTitle(report))}`, '');
+  out.push(`# ${escapeInline(variantComparisonTitle(report))}`, '');
   const note = report.simulation?.note;
   if (note) out.push(`> **Simulated:** ${escapeInline(note)}`, '');
   out.push(markdownTable(runTable(report)), '');
@@ -92,7 +92,7 @@ export function renderComparisonMarkdown(report: ComparisonReport): string {
 // report.html
 
 /** report.html of a comparison run: the sections of report.md, a chart above each metric's table. */
-export async function renderComparisonHtml(report: ComparisonReport): Promise<string> {
+export async function renderVariantComparisonHtml(report: VariantComparisonReport): Promise<string> {
   const sections: string[] = [];
   for (const metric of report.metrics) sections.push(await metricSectionHtml(report, metric));
   const missing = missingLines(report);
@@ -108,7 +108,7 @@ export async function renderComparisonHtml(report: ComparisonReport): Promise<st
   const note = report.simulation?.note;
   const simulated = note ? `<div class="simulated" role="note"><strong>Simulated:</strong> ${esc(note)}</div>\n` : '';
   return htmlPage(
-    comparisonTitle(report),
+    variantComparisonTitle(report),
     `${simulated}${htmlTable(runTable(report), 'run')}
 <h2>Verdicts</h2>
 ${verdicts}
@@ -129,7 +129,7 @@ ${missing.length === 0 ? `<p>${esc(NOTHING_MISSING)}</p>` : `<ul class="missing-
   );
 }
 
-async function metricSectionHtml(report: ComparisonReport, metric: ComparisonMetricDef): Promise<string> {
+async function metricSectionHtml(report: VariantComparisonReport, metric: ComparisonMetricDef): Promise<string> {
   const parts = [
     `<section class="metric" id="metric-${esc(metric.id)}">`,
     `<h3>${esc(metric.label)}${metric.unit ? ` <small>(${esc(metric.unit)})</small>` : ''}</h3>`,
@@ -143,7 +143,7 @@ async function metricSectionHtml(report: ComparisonReport, metric: ComparisonMet
     );
   }
   if (hasData(report, metric)) {
-    const svg = await renderSvg(comparisonChartSpec(report, metric));
+    const svg = await renderSvg(variantComparisonChartSpec(report, metric));
     parts.push(`<figure class="chart">${svg}</figure>`);
     parts.push(htmlStyledTable(resultTable(report, metric), 'comparison'));
     parts.push(`<p class="caption">${esc(REPETITIONS_CAPTION)}</p>`);
@@ -180,7 +180,7 @@ table.schedule td { font-variant-numeric: tabular-nums; }
  * medians, points, and its confidence band (translucent, in the line's colour) with the interval
  * as a bar at each size. A size where an arm has no data is absent: its line breaks there.
  */
-export function comparisonChartSpec(report: ComparisonReport, metric: ComparisonMetricDef): TopLevelSpec {
+export function variantComparisonChartSpec(report: VariantComparisonReport, metric: ComparisonMetricDef): TopLevelSpec {
   const arms = report.arms.map((a) => a.name);
   const sizes = [...new Set(report.sizes)].sort((a, b) => a - b);
   const rows: { arm: string; size: number; median: number | null; low: number | null; high: number | null }[] = [];
@@ -298,7 +298,7 @@ function useLogScale(sizes: readonly number[]): boolean {
 // Writing
 
 /** Paths of the comparison report files written. */
-export interface WrittenComparisonReports {
+export interface WrittenVariantComparisonReports {
   md: string;
   html: string;
   json: string;
@@ -309,23 +309,23 @@ export interface WrittenComparisonReports {
  * run's directory, each atomically. Everything is rendered before the first file is written, so
  * a renderer that fails leaves the previous files as they were, never a mix.
  */
-export async function writeComparisonReports(
+export async function writeVariantComparisonReports(
   runDir: string,
-  report: ComparisonReport,
-): Promise<WrittenComparisonReports> {
-  const contents: [keyof WrittenComparisonReports, string][] = [
+  report: VariantComparisonReport,
+): Promise<WrittenVariantComparisonReports> {
+  const contents: [keyof WrittenVariantComparisonReports, string][] = [
     ['json', `${JSON.stringify(report, null, 2)}\n`],
-    ['md', renderComparisonMarkdown(report)],
-    ['html', await renderComparisonHtml(report)],
+    ['md', renderVariantComparisonMarkdown(report)],
+    ['html', await renderVariantComparisonHtml(report)],
   ];
   mkdirSync(runDir, { recursive: true });
-  const written: Partial<WrittenComparisonReports> = {};
+  const written: Partial<WrittenVariantComparisonReports> = {};
   for (const [kind, text] of contents) {
     const path = join(runDir, REPORT_FILES[kind]);
     writeFileAtomic(path, text);
     written[kind] = path;
   }
-  return written as WrittenComparisonReports;
+  return written as WrittenVariantComparisonReports;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,11 +337,11 @@ const REPETITIONS_CAPTION =
   'Per repetition: each trial’s value, in repetition order; n: the units pooled over the repetitions (requests, seconds, …).';
 
 /** `koorde comparison: chord vs koorde`. */
-export function comparisonTitle(report: ComparisonReport): string {
+export function variantComparisonTitle(report: VariantComparisonReport): string {
   return `${report.run.suite} comparison: ${report.arms.map((a) => a.name).join(' vs ')}`;
 }
 
-function runTable(report: ComparisonReport): TextTable {
+function runTable(report: VariantComparisonReport): TextTable {
   const { run } = report;
   const arms = report.arms.map((a, i) => {
     const notes = [
@@ -374,7 +374,7 @@ function runTable(report: ComparisonReport): TextTable {
   };
 }
 
-function methodText(report: ComparisonReport): string {
+function methodText(report: VariantComparisonReport): string {
   const m = report.method;
   const parts = [m.description.trim()];
   parts.push(
@@ -385,7 +385,7 @@ function methodText(report: ComparisonReport): string {
   return parts.filter(Boolean).join(' ');
 }
 
-function paramsIntro(report: ComparisonReport): string {
+function paramsIntro(report: VariantComparisonReport): string {
   return Object.keys(report.params).length === 0
     ? 'No parameter besides the sizes.'
     : `Identical for every arm (the sizes aside: ${report.sweepParam} is swept).`;
@@ -394,7 +394,7 @@ function paramsIntro(report: ComparisonReport): string {
 const ARM_PARAMS_INTRO = 'Different by arm (what each variant sets):';
 
 /** A row per parameter that differs by arm, a column per arm. */
-function armParamsTable(report: ComparisonReport): TextTable {
+function armParamsTable(report: VariantComparisonReport): TextTable {
   const arms = report.arms.map((a) => a.name);
   const keys = [...new Set(Object.values(report.armParams ?? {}).flatMap((p) => Object.keys(p)))];
   return {
@@ -403,14 +403,14 @@ function armParamsTable(report: ComparisonReport): TextTable {
   };
 }
 
-function paramsTable(report: ComparisonReport): TextTable {
+function paramsTable(report: VariantComparisonReport): TextTable {
   return {
     header: ['parameter', 'value'],
     rows: Object.entries(report.params).map(([k, v]) => [k, String(v)]),
   };
 }
 
-function scheduleIntro(report: ComparisonReport): string {
+function scheduleIntro(report: VariantComparisonReport): string {
   const trials = report.schedule.length;
   if (trials === 0) return 'No trial ran.';
   const how =
@@ -418,7 +418,7 @@ function scheduleIntro(report: ComparisonReport): string {
   return `${trials} trial${trials === 1 ? '' : 's'} in the order they ran (${how}); each a warm-up, then the measured window shown per arm.`;
 }
 
-function scheduleTable(report: ComparisonReport): TextTable {
+function scheduleTable(report: VariantComparisonReport): TextTable {
   const arms = report.arms.map((a) => a.name);
   const join = report.mode === 'side-by-side' ? ' + ' : ' → ';
   return {
@@ -449,7 +449,7 @@ function metricHeading(metric: ComparisonMetricDef): string {
 }
 
 /** `latency.p95; lower is better; per trial: the p95 of its units; per size: the median of 3 repetitions`. */
-function metricAbout(metric: ComparisonMetricDef, report: ComparisonReport): string {
+function metricAbout(metric: ComparisonMetricDef, report: VariantComparisonReport): string {
   const e = metric.estimator;
   const perTrial =
     e.kind === 'quantile'
@@ -477,7 +477,7 @@ interface StyledTable extends TextTable {
  * A metric's results: a row per size; each arm's median [interval]; then per arm after the
  * baseline: relative difference [interval], p (adjusted), Cliff's delta, verdict.
  */
-function resultTable(report: ComparisonReport, metric: ComparisonMetricDef): StyledTable {
+function resultTable(report: VariantComparisonReport, metric: ComparisonMetricDef): StyledTable {
   const arms = report.arms.map((a) => a.name);
   const baseline = arms[0] ?? '';
   const others = arms.slice(1);
@@ -518,7 +518,7 @@ function resultTable(report: ComparisonReport, metric: ComparisonMetricDef): Sty
 }
 
 /** A metric's per-repetition values: a row per size, a column per arm. */
-function repetitionTable(report: ComparisonReport, metric: ComparisonMetricDef): TextTable {
+function repetitionTable(report: VariantComparisonReport, metric: ComparisonMetricDef): TextTable {
   const arms = report.arms.map((a) => a.name);
   return {
     header: [report.sweepParam, ...arms.map((a) => `${a} per repetition`)],
@@ -593,7 +593,7 @@ function direction(c: ArmComparison, metric: ComparisonMetricDef): string {
  * significant comparison (the line with its class), else it says `lower` or `higher` and not
  * `no significant difference` / `no data`. '' for the lines that state no finding.
  */
-function verdictClass(line: string, report: ComparisonReport): string {
+function verdictClass(line: string, report: VariantComparisonReport): string {
   for (const r of report.results) {
     const metric = report.metrics.find((m) => m.id === r.metric);
     for (const c of r.comparisons) {
@@ -607,7 +607,7 @@ function verdictClass(line: string, report: ComparisonReport): string {
 }
 
 /** What is missing: metrics without data (and why), then sizes and repetitions an arm has no value for. */
-function missingLines(report: ComparisonReport): string[] {
+function missingLines(report: VariantComparisonReport): string[] {
   const lines: string[] = [];
   const labelOf = (id: string) => {
     const m = report.metrics.find((x) => x.id === id);
@@ -650,15 +650,15 @@ function missingLines(report: ComparisonReport): string[] {
 // ---------------------------------------------------------------------------------------------
 // Look-ups and small renderers
 
-function resultOf(report: ComparisonReport, metric: string, size: number): SizeMetricResult | undefined {
+function resultOf(report: VariantComparisonReport, metric: string, size: number): SizeMetricResult | undefined {
   return report.results.find((r) => r.metric === metric && r.size === size);
 }
 
-function armValue(report: ComparisonReport, metric: string, size: number, arm: string): ArmValue | undefined {
+function armValue(report: VariantComparisonReport, metric: string, size: number, arm: string): ArmValue | undefined {
   return resultOf(report, metric, size)?.values.find((v) => v.arm === arm);
 }
 
-function hasData(report: ComparisonReport, metric: ComparisonMetricDef): boolean {
+function hasData(report: VariantComparisonReport, metric: ComparisonMetricDef): boolean {
   return report.results.some((r) => r.metric === metric.id && r.values.some((v) => finite(v.median) !== null));
 }
 

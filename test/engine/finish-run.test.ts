@@ -11,7 +11,7 @@ import { tempDir } from '../helpers/tmp.ts';
 const RUN = 'thyme-20261203-010000-abcd';
 const CLEANUP = `bench cleanup ${RUN}`;
 
-const gate = () => new GateError('E_GATE', 'gate throughput-floor failed: 900 logs/s < 1000');
+const gate = () => new GateError('E_GATE_FAILED', 'gate throughput-floor failed: 900 logs/s < 1000');
 const infrastructure = () => new InfrastructureError('E_VERIFY_DEADLINE', 'Deployment thyme/x did not roll out');
 const leftovers = () =>
   new TeardownError('E_TEARDOWN_LEFTOVERS', `teardown left 1 resource(s) of run ${RUN}:\n  ec2-vpc vpc-9`, {
@@ -183,7 +183,7 @@ describe('finishRun: which error the run exits with', () => {
     );
     assert.deepEqual(result.error, { code: 'E_INTERRUPTED', message: outcome?.message });
     assert.deepEqual([end.status, end.exitCode], ['interrupted', 130]);
-    assert.deepEqual(errors, ['E_GATE', 'E_INTERRUPTED']);
+    assert.deepEqual(errors, ['E_GATE_FAILED', 'E_INTERRUPTED']);
   });
 
   it('an interrupt during teardown counts too: 130 after a run that had succeeded', async () => {

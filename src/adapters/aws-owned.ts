@@ -18,7 +18,6 @@
  * KMS keys (scheduled for deletion, 7 days, the shortest AWS allows) and ECR repositories.
  * Every wait has a deadline and the caller's AbortSignal.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type * as Ec2Sdk from '@aws-sdk/client-ec2';
 import type * as EcrSdk from '@aws-sdk/client-ecr';
 import type * as EksSdk from '@aws-sdk/client-eks';
@@ -28,6 +27,7 @@ import type * as KmsSdk from '@aws-sdk/client-kms';
 import type * as TaggingSdk from '@aws-sdk/client-resource-groups-tagging-api';
 import { InfrastructureError, InterruptedError } from '../errors.ts';
 import { OWNER_TAG } from '../suite/render.ts';
+import { sleep } from '../util/sleep.ts';
 import { awsErrorName, callAws, chunk, mapConcurrent } from './aws-calls.ts';
 
 /** The kinds of cloud resource teardown and cleanup look at. */
@@ -675,11 +675,11 @@ async function waitUntil(what: string, done: () => Promise<boolean>, w: Waits): 
         fix: 'run `bench cleanup` again later; AWS may need more time',
         data: { what },
       });
-    try {
-      await sleep(Math.min(w.pollMs, left), undefined, { signal: w.signal });
-    } catch {
-      throw new InterruptedError(`interrupted while waiting for ${what}`);
-    }
+    await sleep(
+      Math.min(w.pollMs, left),
+      w.signal,
+      () => new InterruptedError(`interrupted while waiting for ${what}`),
+    );
   }
 }
 
@@ -692,11 +692,7 @@ async function whileInUse(act: () => Promise<unknown>, w: Waits): Promise<void> 
     } catch (err) {
       if (!IN_USE.has(awsErrorName(err)) || performance.now() + w.pollMs > w.deadlineAt) throw err;
     }
-    try {
-      await sleep(w.pollMs, undefined, { signal: w.signal });
-    } catch {
-      throw new InterruptedError('interrupted while waiting for a dependency to go');
-    }
+    await sleep(w.pollMs, w.signal, () => new InterruptedError('interrupted while waiting for a dependency to go'));
   }
 }
 

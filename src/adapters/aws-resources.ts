@@ -9,9 +9,9 @@
  * InfrastructureError 'E_AWS' naming the call and the region; nothing here returns or logs a
  * credential.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchError, InfrastructureError, InterruptedError } from '../errors.ts';
 import { OWNER_TAG } from '../suite/render.ts';
+import { pollUntil } from '../util/poll-until.ts';
 import { awsClientConfig } from './aws.ts';
 import { callAws, chunk, isNotFoundBenchError, skipNotFound } from './aws-calls.ts';
 import {
@@ -477,35 +477,17 @@ async function pollUntilNone(
     pastDeadline: (remaining: CloudResource[] | undefined) => Error;
   },
 ): Promise<{ waitedMs: number; polls: number }> {
-  const pollMs = options.pollMs ?? 5000;
-  const { deadlineMs, signal } = options;
-  const started = performance.now();
-  const deadline = AbortSignal.timeout(Math.max(0, deadlineMs));
-  const pollSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
-  let remaining: CloudResource[] | undefined;
-  let polls = 0;
-  for (;;) {
-    if (signal?.aborted) throw errors.interrupted(remaining);
-    try {
-      remaining = await poll(pollSignal);
-    } catch (err) {
-      if (signal?.aborted) throw errors.interrupted(remaining);
-      if (deadline.aborted) throw errors.pastDeadline(remaining);
-      throw err;
-    }
-    polls += 1;
-    const waitedMs = performance.now() - started;
-    options.onPoll?.(remaining, waitedMs);
-    if (remaining.length === 0) return { waitedMs, polls };
-    const untilDeadline = deadlineMs - waitedMs;
-    try {
-      // The next poll, or the deadline if that comes first: what remains then is the answer.
-      await sleep(Math.max(0, Math.min(pollMs, untilDeadline)), undefined, { signal });
-    } catch {
-      throw errors.interrupted(remaining);
-    }
-    if (pollMs >= untilDeadline) throw errors.pastDeadline(remaining);
-  }
+  const { waitedMs, polls } = await pollUntil({
+    check: poll,
+    isDone: (remaining) => remaining.length === 0,
+    intervalMs: options.pollMs ?? 5000,
+    deadlineMs: options.deadlineMs,
+    signal: options.signal,
+    what: 'cloud resources to go',
+    onPoll: options.onPoll,
+    ...errors,
+  });
+  return { waitedMs, polls };
 }
 
 function lbWaitDeadlineError(region: string, deadlineMs: number, remaining: CloudResource[] | undefined) {

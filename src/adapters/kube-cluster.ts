@@ -1,5 +1,6 @@
 import type { KubeConfig, V1Lease, V1MicroTime } from '@kubernetes/client-node';
 import { InfrastructureError, InterruptedError } from '../errors.ts';
+import { sleep } from '../util/sleep.ts';
 import { isKubeNotFound, kubeCall, kubeStatus } from './kube-errors.ts';
 
 /**
@@ -286,7 +287,8 @@ export function createKubeCluster(connection: ClusterConnection): KubeCluster {
             },
           );
         }
-        await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
+        // An abort only ends the pause early: the next look decides, as before, then the abort is raised.
+        await sleep(options.pollMs ?? 1000, options.signal).catch(() => undefined);
       }
     },
   };

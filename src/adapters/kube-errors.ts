@@ -8,8 +8,8 @@
  * the API server's own Status.message. 429 and 5xx are retried a few times first (Retry-After
  * honoured). A 404 is passed through unchanged: callers treat "not found" as an answer.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchError, InfrastructureError, InterruptedError } from '../errors.ts';
+import { sleep } from '../util/sleep.ts';
 
 /** What a call was doing, for the message. */
 export interface KubeCallContext {
@@ -156,11 +156,7 @@ export async function kubeCall<T>(
       if (status !== undefined && (options.passThrough ?? [404]).includes(status)) throw err;
       if (attempt >= attempts || !retryable(err) || options.signal?.aborted) throw toKubeError(err, context);
       const wait = Math.min(max, retryAfterMs(err) ?? base * 2 ** (attempt - 1));
-      try {
-        await sleep(wait, undefined, options.signal ? { signal: options.signal } : undefined);
-      } catch {
-        throw new InterruptedError(`interrupted while retrying: ${context.operation}`);
-      }
+      await sleep(wait, options.signal, () => new InterruptedError(`interrupted while retrying: ${context.operation}`));
     }
   }
 }

@@ -4,6 +4,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync, utimesSync } fr
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sleep } from '../util/sleep.ts';
 
 /** A long-running process the tool starts and leaves running (a local-cloud part). */
 export interface DaemonSpec {
@@ -76,11 +77,11 @@ export async function stopProcessGroup(pid: number, graceMs = 10_000): Promise<'
   const end = Date.now() + graceMs;
   while (Date.now() < end) {
     if (!isAlive(pid)) return 'stopped';
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   signalGroup('SIGKILL');
   const killEnd = Date.now() + 5000;
-  while (Date.now() < killEnd && isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+  while (Date.now() < killEnd && isAlive(pid)) await sleep(50);
   return 'killed';
 }
 

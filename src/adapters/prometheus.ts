@@ -1,10 +1,10 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import type { ClusterConnection } from './kube-cluster.ts';
 import { InfrastructureError, InterruptedError, SuiteError } from '../errors.ts';
+import { sleep } from '../util/sleep.ts';
 
 /**
  * The Prometheus HTTP API (instant and range queries), on any Prometheus-compatible endpoint:
@@ -382,11 +382,7 @@ export function createPrometheusClient(
     let attempts = 0;
     for (let i = 0; i <= retries; i++) {
       if (i > 0) {
-        try {
-          await sleep(backoffMs * 2 ** (i - 1), undefined, opts.signal ? { signal: opts.signal } : {});
-        } catch {
-          throw interrupted(what);
-        }
+        await sleep(backoffMs * 2 ** (i - 1), opts.signal, () => interrupted(what));
       }
       attempts++;
       let res: RawResponse;

@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BenchError, InfrastructureError, InterruptedError } from '../errors.ts';
+import { sleep } from '../util/sleep.ts';
 import { isAlive } from './processes.ts';
 
 /** Live progress of one tofu command, built from its `-json` UI stream. */
@@ -526,10 +527,6 @@ function signalChild(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Follows a file that grows: new bytes as they arrive, cut into lines. */

@@ -12,7 +12,7 @@ import { releaseLeaseIfHeld } from '../phases/lease.ts';
 import { waitForRunTofu } from '../phases/wait-for-tofu.ts';
 import { recordedKubeObjects, teardown, type TeardownResult } from '../phases/teardown.ts';
 import { EventBus } from '../run/events.ts';
-import { aliveResources, Journal, readJournal, type JournalRecord } from '../run/journal.ts';
+import { aliveResources, Journal, readJournal, type JournalRecord, type ResourceRef } from '../run/journal.ts';
 import { cleanupCommand, isRunId, JOURNAL_FILE, listRuns, resolveRunsRoot } from '../run/run-dir.ts';
 import { readRunStart, requireRunOptions, type RunRecordOptions, type RunStartWithOptions } from '../run/run-record.ts';
 import { OWNER_TAG } from '../suite/render.ts';
@@ -117,12 +117,8 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
         message: `waited ${(waited.waitedMs / 1000).toFixed(1)}s for the run's tofu to finish`,
         data: { ...waited.waitedFor, waitedMs: waited.waitedMs },
       });
-    const tofuState = aliveResources(records).find((r) => r.kind === 'tofu-state');
-    let plan: TofuPlan | undefined;
-    if (tofuState && record.tofu) {
-      const variables = { ...(tofuState.variables as Record<string, unknown>) };
-      plan = { ...record.tofu, variables };
-    }
+    const rebuilt = teardownFromJournal(records, record);
+    const plan = rebuilt.tofuPlan;
     const tofu = plan ? runTofu(plan, setup.env, events, options.signal, journal, services.tofu) : undefined;
     const connection = await reconnect(target, setup, record, tofu, events);
     const kube = connection ? services.kubeCluster(connection) : undefined;
@@ -130,16 +126,16 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
       runId: options.runId,
       cleanupCommand: cleanupCommand(options.runId, options.runsDir),
       target,
-      clusterName: record.clusterName,
+      clusterName: rebuilt.clusterName,
       journal,
       events,
       kube,
       aws: setup.region && targetTraits(target).callsAws ? services.awsResources(setup.region, setup.env) : undefined,
       tofu: tofu && plan ? { tofu, variables: plan.variables, workDir: plan.workDir } : undefined,
-      ecrRepositories: record.ecrRepositories ?? [],
-      recorded: recordedKubeObjects(records),
-      deadlineMs: record.teardownDeadlineMs ?? 1_200_000,
-      pollMs: record.lbPollMs ?? 5000,
+      ecrRepositories: rebuilt.ecrRepositories,
+      recorded: rebuilt.recorded,
+      deadlineMs: rebuilt.deadlineMs,
+      pollMs: rebuilt.pollMs,
       signal: options.signal,
     }).finally(() => recordAbsent(journal, kube, tofu, events));
     // A kept run, or one whose teardown failed, kept its cluster's lease: what it left is gone now.
@@ -161,6 +157,43 @@ export async function cleanupRun(options: CleanupRunOptions): Promise<CleanupRun
   } finally {
     journal.close();
   }
+}
+
+/** What `bench cleanup` tears down, rebuilt from a run's journal alone. */
+export interface JournalTeardown {
+  clusterName: string;
+  /** The run's OpenTofu state to destroy: only while the journal shows it alive and the run recorded its tofu. */
+  tofuPlan: TofuPlan | undefined;
+  ecrRepositories: string[];
+  /** The Kubernetes objects recorded as created and not recorded as gone since. */
+  recorded: ResourceRef[];
+  deadlineMs: number;
+  pollMs: number;
+}
+
+/**
+ * The teardown input of a recorded run, from its journal records and the options of its
+ * run-start record: the state's variables are the ones journaled when it was created (the module's
+ * inputs as applied, the API server's CA left out), and what older journals lack gets the defaults.
+ */
+export function teardownFromJournal(
+  records: JournalRecord[],
+  record: Pick<RunRecordOptions, 'clusterName' | 'tofu' | 'ecrRepositories' | 'lbPollMs' | 'teardownDeadlineMs'>,
+): JournalTeardown {
+  const tofuState = aliveResources(records).find((r) => r.kind === 'tofu-state');
+  let tofuPlan: TofuPlan | undefined;
+  if (tofuState && record.tofu) {
+    const variables = { ...(tofuState.variables as Record<string, unknown>) };
+    tofuPlan = { ...record.tofu, variables };
+  }
+  return {
+    clusterName: record.clusterName,
+    tofuPlan,
+    ecrRepositories: record.ecrRepositories ?? [],
+    recorded: recordedKubeObjects(records),
+    deadlineMs: record.teardownDeadlineMs ?? 1_200_000,
+    pollMs: record.lbPollMs ?? 5000,
+  };
 }
 
 /**

@@ -483,6 +483,8 @@ export async function finishRun<R extends FinishableResult>(
   options: {
     /** Writes the report again once the run-end record is written (its errors are the run's already). */
     rewriteReport?: () => Promise<unknown>;
+    /** What tears the run down (default {@link tearDownRun}; unit tests hand in a fake). */
+    tearDown?: (ctx: RunContext, infra: Partial<Infrastructure>) => Promise<TeardownResult>;
   } = {},
 ): Promise<R> {
   if (failure) {
@@ -507,7 +509,7 @@ export async function finishRun<R extends FinishableResult>(
   } else {
     try {
       // Not the run's signal: one Ctrl-C stops the phases and must still let teardown finish.
-      result.teardown = await tearDownRun(ctx, infra);
+      result.teardown = await (options.tearDown ?? tearDownRun)(ctx, infra);
     } catch (err) {
       teardownError = err;
       result.cleanupCommand = ctx.cleanupCommand;

@@ -7,6 +7,7 @@ import { targetFor } from '../targets/index.ts';
 import type { TargetSetup } from '../targets/target.ts';
 import type { ClusterOutputs } from './provision.ts';
 import { beginPhase } from './record.ts';
+import { sleep } from '../util/sleep.ts';
 
 const PHASE = 'connect';
 
@@ -70,15 +71,8 @@ export async function serverVersion(
     } catch (err) {
       last = err;
       if (signal?.aborted) throw interrupted();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, 1000);
-        function done() {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', done);
-          resolve();
-        }
-        signal?.addEventListener('abort', done, { once: true });
-      });
+      // An abort only ends the pause: the loop's top turns it into the interrupted error.
+      await sleep(1000, signal).catch(() => undefined);
     }
   }
   const reason = toKubeError(last, { operation: 'GET /version', server: connection.server });

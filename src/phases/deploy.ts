@@ -10,6 +10,7 @@ import type { KubeObject, RenderedObject } from '../suite/render.ts';
 import { RUN_ID_LABEL } from '../suite/render.ts';
 import { grafanaCommand, locateGrafana } from '../suite/grafana.ts';
 import { beginPhase } from './record.ts';
+import { sleep } from '../util/sleep.ts';
 
 const PHASE = 'deploy';
 
@@ -144,7 +145,7 @@ async function applyWithRetry(kube: KubeWorkloads, object: KubeObject, signal?: 
         status === 422
       )
         throw err;
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
     }
   }
 }

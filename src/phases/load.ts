@@ -5,6 +5,7 @@ import type { Journal } from '../run/journal.ts';
 import type { PhaseDurations } from '../suite/phases.ts';
 import { interpolate, type KubeObject, type ParamValues } from '../suite/render.ts';
 import { PHASES, type PhaseName, type Suite } from '../suite/schema.ts';
+import { sleep } from '../util/sleep.ts';
 import { appliedResource } from './deploy.ts';
 import { beginPhase } from './record.ts';
 
@@ -227,23 +228,16 @@ async function replaceWorkload(
   state.workload = objects;
 }
 
-/** Sleeps until a moment, calling `onWait` about once a second; an abort ends it with InterruptedError. */
+/**
+ * Sleeps until a moment, calling `onWait` about once a second; an abort ends it with InterruptedError.
+ * Each second's sleep removes its abort listener when it ends: a phase of hours adds none to the run's signal.
+ */
 async function sleepUntil(at: number, signal: AbortSignal | undefined, onWait: () => void): Promise<void> {
+  const interrupted = () => new InterruptedError('interrupted');
   while (Date.now() < at) {
-    if (signal?.aborted) throw new InterruptedError('interrupted');
+    if (signal?.aborted) throw interrupted();
     onWait();
-    const wait = Math.min(1000, at - Date.now());
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, wait);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    await sleep(Math.min(1000, at - Date.now()), signal, interrupted);
   }
-  if (signal?.aborted) throw new InterruptedError('interrupted');
+  if (signal?.aborted) throw interrupted();
 }

@@ -10,6 +10,7 @@ import type { EventBus } from '../run/events.ts';
 import type { Journal } from '../run/journal.ts';
 import type { KubeObject } from '../suite/render.ts';
 import type { Suite, SuiteMetric } from '../suite/schema.ts';
+import { sleep } from '../util/sleep.ts';
 
 /**
  * What a comparison's trial measured, kept raw before anything is computed: per arm and trial a
@@ -161,21 +162,6 @@ export async function captureWindowEnd(
     data: { dir, arm: input.key.arm, size: input.key.size, repetition: input.key.repetition, failures },
   });
   for (const f of failures) input.events.emit('warn', 'compare', 'measure.missing', f);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new InterruptedError('interrupted'));
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new InterruptedError('interrupted'));
-      },
-      { once: true },
-    );
-  });
 }
 
 async function snapshotPodMetrics(input: CaptureInput, edge: 'start' | 'end'): Promise<void> {

@@ -15,6 +15,7 @@ import {
 import type { TargetName } from '../suite/schema.ts';
 import { targetTraits } from '../targets/traits.ts';
 import { beginPhase } from './record.ts';
+import { sleep } from '../util/sleep.ts';
 
 /** Everything teardown needs; built from a live run or, by `bench cleanup`, from its journal. */
 export interface TeardownInput {
@@ -370,7 +371,11 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
             code: (err as BenchError).code,
             message: (err as Error).message,
           });
-          await sleep(delay, input.signal);
+          await sleep(
+            delay,
+            input.signal,
+            () => new InterruptedError('interrupted while waiting to retry tofu destroy'),
+          );
         }
       }
       const left = await input.tofu.tofu.stateResources();
@@ -547,20 +552,6 @@ function dedupe(refs: KubeRef[]): KubeRef[] {
   const seen = new Map<string, KubeRef>();
   for (const r of refs) seen.set(describeRef(r), r);
   return [...seen.values()];
-}
-
-async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new InterruptedError('interrupted while waiting to retry tofu destroy'));
-      },
-      { once: true },
-    );
-  });
 }
 
 /** Kubernetes objects recorded as created in a journal and not deleted since. */

@@ -2,6 +2,7 @@ import { stateLockHolder } from '../adapters/tofu.ts';
 import { InfrastructureError, InterruptedError } from '../errors.ts';
 import type { JournalRecord } from '../run/journal.ts';
 import { liveTofus, type RecordedTofu } from '../run/run-dir.ts';
+import { sleep } from '../util/sleep.ts';
 
 /** What {@link waitForRunTofu} is waiting for, reported at each poll. */
 export interface TofuWait {
@@ -80,18 +81,7 @@ export async function waitForRunTofu(
         },
       );
     }
-    await pause(Math.min(pollMs, Math.max(0, deadlineMs - waitedMs)), options.signal);
+    // An abort only ends the pause: the loop's top says what was being waited for.
+    await sleep(Math.min(pollMs, Math.max(0, deadlineMs - waitedMs)), options.signal).catch(() => undefined);
   }
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

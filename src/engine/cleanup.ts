@@ -10,7 +10,7 @@ import {
   type ClusterConnection,
   type KubeCluster,
 } from '../adapters/kube-cluster.ts';
-import type { Tofu } from '../adapters/tofu.ts';
+import { isRecordedTofuAlive, type Tofu } from '../adapters/tofu.ts';
 import { isAlive } from '../adapters/processes.ts';
 import { UsageError } from '../errors.ts';
 import { runTofu, type TofuPlan } from '../phases/provision.ts';
@@ -354,7 +354,10 @@ export async function cleanupOrphans(options: OrphanOptions): Promise<OrphanResu
   if (options.target === 'sandbox') env = { ...(await resolveSandbox(env, undefined)).env };
   const runsRoot = resolveRunsRoot(options.runsDir, env);
   const journals = new Map(
-    listRuns(runsRoot).map((r) => [r.runId, { summary: r, path: join(runsRoot, r.runId, JOURNAL_FILE) }]),
+    listRuns(runsRoot, isRecordedTofuAlive).map((r) => [
+      r.runId,
+      { summary: r, path: join(runsRoot, r.runId, JOURNAL_FILE) },
+    ]),
   );
   const liveness = (runId: string) => {
     const j = journals.get(runId);

@@ -59,24 +59,6 @@ const BAR = '━'.repeat(40);
  */
 export const DEFAULT_KOORDE_LATENCY_FACTOR = 1;
 
-/**
- * Every Prometheus series the simulator serves (a histogram by its base name). A report marks a
- * metric of a local-cloud run as simulated when its query reads one of these.
- */
-export const SIMULATED_METRIC_NAMES = [
-  'otelcol_receiver_accepted_log_records_total',
-  'otelcol_exporter_send_failed_log_records_total',
-  'otelcol_process_cpu_seconds_total',
-  'otelcol_process_runtime_heap_alloc_bytes',
-  'dht_requests_total',
-  'dht_request_errors_total',
-  'dht_cache_hits_total',
-  'dht_de_bruijn_success_total',
-  'dht_de_bruijn_failures_total',
-  'dht_successor_fallbacks_total',
-  'dht_request_duration_seconds',
-] as const;
-
 export interface SimulatorOptions {
   /**
    * Koorde latency relative to Chord's (0.8: 20% lower); default

@@ -8,12 +8,12 @@ import {
   dhtNodeId,
   goDurationSeconds,
   LATENCY_BUCKETS,
-  SIMULATED_METRIC_NAMES,
   WORKLOAD_CSV_HEADER,
   WorkloadSimulator,
   type LogLine,
   type PodInfo,
 } from '../../../src/sandbox/agent/simulator.ts';
+import { SIMULATED_METRIC_NAMES } from '../../../src/report/simulated-metrics.ts';
 import { lbName, parseTags } from '../../../src/sandbox/agent/lb-controller.ts';
 import { podEnv, podInfo, type Pod } from '../../../src/sandbox/agent/pods.ts';
 import { criLogLine, PodLogWriter } from '../../../src/sandbox/agent/pod-logs.ts';

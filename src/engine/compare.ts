@@ -1,4 +1,4 @@
-import { createKubeWorkloads, type WorkloadRef } from '../adapters/kube-workloads.ts';
+import { createKubeWorkloads } from '../adapters/kube-workloads.ts';
 import type { ClusterConnection } from '../adapters/kube-cluster.ts';
 import { createPodData, type PodData } from '../adapters/pod-data.ts';
 import { InterruptedError, UsageError } from '../errors.ts';
@@ -396,7 +396,7 @@ async function deployArms(
     kube,
     journal: ctx.journal,
     events: ctx.events,
-    workloads: deployed.workloads as WorkloadRef[],
+    workloads: deployed.workloads,
     loadBalancers: deployed.loadBalancers,
     placements: ctx.loaded.suite.verify.placement,
     selectors,

@@ -92,6 +92,9 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'test/fixtures/lint/**/*.ts'],
     plugins: { 'import-x': importX },
     settings: {
+      // Without these the plugin reads only .js files when it follows imports, and sees no cycle among .ts ones.
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
       'import-x/resolver-next': [createTypeScriptImportResolver({ project: `${root}/tsconfig.json` })],
     },
     rules: {

@@ -95,6 +95,8 @@ export default tseslint.config(
       // Without these the plugin reads only .js files when it follows imports, and sees no cycle among .ts ones.
       'import-x/extensions': ['.ts', '.js', '.mjs'],
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      // Each lint run parses every module once (the default drops them after 30 s and parses again).
+      'import-x/cache': { lifetime: Infinity },
       'import-x/resolver-next': [createTypeScriptImportResolver({ project: `${root}/tsconfig.json` })],
     },
     rules: {

@@ -52,8 +52,8 @@ function layerZones() {
 }
 
 export default tseslint.config(
-  // test/fixtures/lint/ holds files that break the layer and cycle rules on purpose: test/lint/layers.test.ts
-  // lints them with this config, the normal run must not.
+  // test/fixtures/lint/ holds files that break the layer and cycle rules on purpose: test/lint/*.test.ts
+  // lint them with this config, the normal run must not.
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.bench/**', 'test/fixtures/lint/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -100,7 +100,7 @@ export default tseslint.config(
       'import-x/resolver-next': [createTypeScriptImportResolver({ project: `${root}/tsconfig.json` })],
     },
     rules: {
-      // Type-only imports are erased at run time and never make a cycle of module evaluation; the rule skips them.
+      // It skips type-only imports (erased at run time); test/lint/type-cycles.test.ts finds cycles through them.
       'import-x/no-cycle': 'error',
       'import-x/no-restricted-paths': ['error', { basePath: root, zones: layerZones() }],
     },

@@ -109,9 +109,17 @@ export class InterruptedError extends BenchError<CodeOf<'interrupted'>> {
   }
 }
 
+/**
+ * Whether something thrown is one of ours. `instanceof` alone narrows to `BenchError<any>` (the
+ * class is generic), which the type-aware lint rightly refuses to pass on as a typed error.
+ */
+export function isBenchError(err: unknown): err is BenchError {
+  return err instanceof BenchError;
+}
+
 /** Turns anything thrown into a BenchError; what we did not expect is a bug (exit 1). */
 export function toBenchError(err: unknown): BenchError {
-  if (err instanceof BenchError) return err;
+  if (isBenchError(err)) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new BenchError('internal', 'E_INTERNAL', `internal error: ${message}`, {
     fix: 'this is a bug in bench; please report it with the run journal attached',

@@ -8,7 +8,8 @@
  * the API server's own Status.message. 429 and 5xx are retried a few times first (Retry-After
  * honoured). A 404 is passed through unchanged: callers treat "not found" as an answer.
  */
-import { BenchError, InfrastructureError, InterruptedError } from '../errors.ts';
+import type { BenchError } from '../errors.ts';
+import { InfrastructureError, InterruptedError, isBenchError } from '../errors.ts';
 import { sleep } from '../util/sleep.ts';
 
 /** What a call was doing, for the message. */
@@ -107,7 +108,7 @@ function retryAfterMs(err: unknown): number | undefined {
 
 /** Maps any client-node failure to our error; a BenchError passes through. */
 export function toKubeError(err: unknown, context: KubeCallContext): BenchError {
-  if (err instanceof BenchError) return err;
+  if (isBenchError(err)) return err;
   const what = `${context.operation}${context.object ? ` ${context.object}` : ''}`;
   const status = kubeStatus(err);
   if (status !== undefined) {

@@ -194,7 +194,7 @@ export function createKubeWorkloads(connection: ClusterConnection): KubeWorkload
     async apply(object) {
       const { KubernetesObjectApi, PatchStrategy } = await k8s();
       const client = KubernetesObjectApi.makeApiClient(await kc());
-      const res = (await call('apply', named(object.kind, object.metadata.namespace, object.metadata.name), () =>
+      const res = await call('apply', named(object.kind, object.metadata.namespace, object.metadata.name), () =>
         client.patch(
           object as KubernetesObject,
           undefined,
@@ -203,7 +203,7 @@ export function createKubeWorkloads(connection: ClusterConnection): KubeWorkload
           true,
           PatchStrategy.ServerSideApply,
         ),
-      )) as KubernetesObject;
+      );
       return {
         kind: object.kind,
         namespace: object.metadata.namespace,

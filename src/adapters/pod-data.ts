@@ -38,7 +38,7 @@ export function createPodData(connection: ClusterConnection, options: PodDataOpt
     if (!server) throw new Error('the kubeconfig has no current cluster');
     // CA, client certificate and bearer token, exactly as the client library would send them.
     const opts: RequestOptions & { headers: Record<string, string> } = { headers: {} };
-    await kc.applyToHTTPSOptions(opts as never);
+    await kc.applyToHTTPSOptions(opts);
     return get(new URL(server.replace(/\/+$/, '') + path), opts, what, timeoutMs, signal);
   }
 

@@ -22,6 +22,11 @@ export interface PortForwarder {
   forward(options: { namespace: string; pod: string; port: number; localPort: number }): Promise<ForwardedPort>;
 }
 
+/** What the forwarder uses of the socket to the API server. */
+interface Closable {
+  close(): void;
+}
+
 /** The real forwarder on @kubernetes/client-node's PortForward; no kubectl. */
 export function createPortForwarder(connection: ClusterConnection): PortForwarder {
   const core = async () => {
@@ -64,10 +69,13 @@ export function createPortForwarder(connection: ClusterConnection): PortForwarde
         socket.on('close', () => sockets.delete(socket));
         // A broken connection (the pod went away, the browser closed) ends that connection only.
         socket.on('error', () => socket.destroy());
+        // Each connection forwards on its own, for as long as it lasts; its failure is handled inside.
         void (async () => {
           try {
             const forwarder = new k8s.PortForward(await connection.kubeConfig());
-            const ws = await forwarder.portForward(namespace, pod, [port], socket, null, socket);
+            // The declared type is the `ws` package's WebSocket, whose types are not installed: only close() is used.
+            const ws = (await forwarder.portForward(namespace, pod, [port], socket, null, socket)) as unknown as
+              Closable | (() => Closable | null);
             const close = () => {
               const w = typeof ws === 'function' ? ws() : ws;
               w?.close();

@@ -226,7 +226,7 @@ function kubeProxyTransport(endpoint: Extract<PrometheusEndpoint, { kind: 'kube-
       if (!server) throw new Error('the kubeconfig has no current cluster');
       // ca, client certificate, bearer token (refreshed by exec plugins), and an agent honouring proxy-url.
       const opts: RequestOptions & { headers: Record<string, string> } = { headers: {} };
-      await kc.applyToHTTPSOptions(opts as never);
+      await kc.applyToHTTPSOptions(opts);
       const body = form?.toString();
       const url = new URL(server.replace(/\/+$/, '') + proxyPath + path);
       return exchange(
@@ -254,7 +254,7 @@ interface ApiBody {
 function parseJson(text: string): ApiBody | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' ? (value as ApiBody) : undefined;
+    return value !== null && typeof value === 'object' ? value : undefined;
   } catch {
     return undefined;
   }

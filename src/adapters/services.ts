@@ -26,15 +26,16 @@ import { createTofu, type Tofu, type TofuRunOptions } from './tofu.ts';
  */
 export interface Services {
   /** The probes of the preflight and `bench doctor` (tools on PATH, AWS identity, kube contexts). */
-  probes(env: NodeJS.ProcessEnv): Adapters;
-  tofu(options: TofuRunOptions): Tofu;
-  awsResources(region: string, env: NodeJS.ProcessEnv): AwsResources;
-  kubeCluster(connection: ClusterConnection): KubeCluster;
-  kubeWorkloads(connection: ClusterConnection): KubeWorkloads;
-  kubeLeases(connection: ClusterConnection): KubeLeases;
-  prometheus(endpoint: PrometheusEndpoint, options?: PrometheusClientOptions): PrometheusClient;
-  podData(connection: ClusterConnection, options?: PodDataOptions): PodData;
-  portForwarder(connection: ClusterConnection): PortForwarder;
+  // Function-valued properties, not methods: the engine passes them on unbound.
+  probes: (env: NodeJS.ProcessEnv) => Adapters;
+  tofu: (options: TofuRunOptions) => Tofu;
+  awsResources: (region: string, env: NodeJS.ProcessEnv) => AwsResources;
+  kubeCluster: (connection: ClusterConnection) => KubeCluster;
+  kubeWorkloads: (connection: ClusterConnection) => KubeWorkloads;
+  kubeLeases: (connection: ClusterConnection) => KubeLeases;
+  prometheus: (endpoint: PrometheusEndpoint, options?: PrometheusClientOptions) => PrometheusClient;
+  podData: (connection: ClusterConnection, options?: PodDataOptions) => PodData;
+  portForwarder: (connection: ClusterConnection) => PortForwarder;
 }
 
 /** The real services, with any of them replaced (tests). Cheap: nothing is connected here. */

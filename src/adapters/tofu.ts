@@ -372,6 +372,7 @@ export function createTofu(options: TofuRunOptions): Tofu {
       });
     }
     if (outcome.exitCode !== 0) throw commandError(name, result, outcome.signal);
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the callback threw, as it was thrown
     if (callbackError !== undefined) throw callbackError;
     return result;
   };
@@ -592,6 +593,11 @@ export function isTofuAlive(pid: number, binary: string, workDir?: string): bool
     a === binary || (binary.includes('/') ? resolve(a) === wanted : basename(a) === binary);
   if (!argv.some(isBinary)) return false;
   return workDir === undefined || argv.includes(`-chdir=${join(resolve(workDir), MODULE_COPY)}`);
+}
+
+/** {@link isTofuAlive} of a tofu subprocess as the run's journal recorded it. */
+export function isRecordedTofuAlive(t: { pid: number; binary: string; workDir?: string | undefined }): boolean {
+  return isTofuAlive(t.pid, t.binary, t.workDir);
 }
 
 /** A process's arguments: /proc on Linux, `ps` elsewhere; undefined when it cannot be read. */

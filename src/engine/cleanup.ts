@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CloudResource } from '../adapters/aws-resources.ts';
 import { createServices, type Services } from '../adapters/services.ts';
 import type { ClusterConnection, KubeCluster } from '../adapters/kube-cluster.ts';
-import type { Tofu } from '../adapters/tofu.ts';
+import { isRecordedTofuAlive, type Tofu } from '../adapters/tofu.ts';
 import { isAlive } from '../adapters/processes.ts';
 import { UsageError } from '../errors.ts';
 import { runTofu, type TofuPlan } from '../phases/provision.ts';
@@ -366,7 +366,10 @@ export async function cleanupOrphans(options: OrphanOptions): Promise<OrphanResu
   env = await targetFor(options.target).awsEnv(env);
   const runsRoot = resolveRunsRoot(options.runsDir, env);
   const journals = new Map(
-    listRuns(runsRoot).map((r) => [r.runId, { summary: r, path: join(runsRoot, r.runId, JOURNAL_FILE) }]),
+    listRuns(runsRoot, isRecordedTofuAlive).map((r) => [
+      r.runId,
+      { summary: r, path: join(runsRoot, r.runId, JOURNAL_FILE) },
+    ]),
   );
   const liveness = (runId: string) => {
     const j = journals.get(runId);

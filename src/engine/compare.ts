@@ -1,4 +1,4 @@
-import type { KubeWorkloads, WorkloadRef } from '../adapters/kube-workloads.ts';
+import type { KubeWorkloads } from '../adapters/kube-workloads.ts';
 import type { ClusterConnection } from '../adapters/kube-cluster.ts';
 import type { PodData } from '../adapters/pod-data.ts';
 import { InterruptedError, UsageError } from '../errors.ts';
@@ -397,7 +397,7 @@ async function deployArms(
     kube,
     journal: ctx.journal,
     events: ctx.events,
-    workloads: deployed.workloads as WorkloadRef[],
+    workloads: deployed.workloads,
     loadBalancers: deployed.loadBalancers,
     placements: ctx.loaded.suite.verify.placement,
     selectors,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { createServices, type Services } from '../adapters/services.ts';
+import { isRecordedTofuAlive } from '../adapters/tofu.ts';
 import { EventBus } from '../run/events.ts';
 import { readJournal, type ResourceRef } from '../run/journal.ts';
 import { JOURNAL_FILE, listRuns, resolveRunsRoot, type RunSummary } from '../run/run-dir.ts';
@@ -58,7 +59,7 @@ export interface ListResult {
 export async function listAllRuns(options: ListOptions = {}): Promise<ListResult> {
   const env = options.env ?? process.env;
   const runsDir = resolveRunsRoot(options.runsDir, env);
-  const runs: ListedRun[] = listRuns(runsDir);
+  const runs: ListedRun[] = listRuns(runsDir, isRecordedTofuAlive);
   if (options.verify) {
     // One run at a time: each may start a tofu subprocess and a cluster client.
     for (const run of runs) {

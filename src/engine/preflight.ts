@@ -1,7 +1,8 @@
 import { createAwsIdentity, createPublicAddressProbe, type AwsIdentity, type CallerIdentity } from '../adapters/aws.ts';
 import type { PublicAddressProbe } from '../adapters/aws.ts';
 import { createToolProbe, type TofuBinary, type ToolProbe } from '../adapters/tools.ts';
-import { BenchError, InfrastructureError, InterruptedError, UsageError } from '../errors.ts';
+import type { BenchError } from '../errors.ts';
+import { InfrastructureError, InterruptedError, isBenchError, UsageError } from '../errors.ts';
 import { API_ALLOWED_CIDRS, declaresVariable } from '../phases/provision.ts';
 import type { EventBus } from '../run/events.ts';
 import { targetFor } from '../targets/index.ts';
@@ -120,7 +121,7 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
     events.emit('info', PHASE, 'phase.end', ready);
     return result;
   } catch (err) {
-    const e = err instanceof BenchError ? err : new InfrastructureError('E_PREFLIGHT', (err as Error).message);
+    const e = isBenchError(err) ? err : new InfrastructureError('E_PREFLIGHT', (err as Error).message);
     events.emit('error', PHASE, 'phase.failed', e.message, { code: e.code });
     throw err;
   }

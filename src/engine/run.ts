@@ -300,8 +300,7 @@ export function workloadSelectors(objects: RenderedObject[]): Map<string, Record
       .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.object.kind))
       .map((o) => [
         `${o.object.kind} ${o.object.metadata.namespace ?? 'default'}/${o.object.metadata.name}`,
-        ((o.object.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ??
-          {}) as Record<string, string>,
+        (o.object.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? {},
       ]),
   );
 }

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createTofu, type Tofu, type TofuProgress, type TofuRunOptions } from '../adapters/tofu.ts';
-import { BenchError, InfrastructureError, UsageError } from '../errors.ts';
+import type { BenchError } from '../errors.ts';
+import { InfrastructureError, isBenchError, UsageError } from '../errors.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
 import { readModuleVariables } from '../suite/module-variables.ts';
 import { cidrProblem } from '../suite/param-types.ts';
@@ -259,8 +260,7 @@ export async function provision(input: ProvisionInput): Promise<Provisioned> {
     journal.append({ type: 'action', phase: PHASE, action: 'tofu-apply', data: { workDir: tofuPlan.workDir } });
     await tofu.apply(tofuPlan.variables);
   } catch (err) {
-    const error =
-      err instanceof BenchError ? err : new InfrastructureError('E_TOFU', (err as Error).message, { cause: err });
+    const error = isBenchError(err) ? err : new InfrastructureError('E_TOFU', (err as Error).message, { cause: err });
     journal.append({ type: 'error', phase: PHASE, code: error.code, message: error.message });
     if (error.kind !== 'interrupted') await destroyAfterFailedApply(input, tofu, error);
     phase.failed(error);

@@ -1,32 +1,10 @@
 import type { KubeWorkloads, PodImages } from '../adapters/kube-workloads.ts';
 import type { EventBus } from '../run/events.ts';
 import type { Journal, JournalRecord } from '../run/journal.ts';
+import type { WorkloadImages } from '../run/workload-images.ts';
 
 /** The journal note (phase `verify`) that holds every pod's resolved images. */
 export const IMAGES_MESSAGE = 'images';
-
-/** One container image of a workload, as its pods resolved it. */
-export interface WorkloadImage {
-  container: string;
-  init: boolean;
-  /** The reference in the pod spec (what was asked for). */
-  image: string;
-  /**
-   * The image the node resolved (`imageID` of the container's status: a digest), or null when
-   * the API server holds none (the local cloud's kwok nodes report none).
-   */
-  imageID: string | null;
-  /** The pods that ran exactly this image, by name. */
-  pods: string[];
-}
-
-/** A workload (Deployment, StatefulSet, DaemonSet, Job; or a pod without one) and its images. */
-export interface WorkloadImages {
-  kind: string;
-  namespace: string;
-  name: string;
-  images: WorkloadImage[];
-}
 
 /**
  * Groups pods by the workload that owns them, and their containers by (container, image,

@@ -1,4 +1,4 @@
-import { stateLockHolder } from '../adapters/tofu.ts';
+import { isRecordedTofuAlive, stateLockHolder } from '../adapters/tofu.ts';
 import { InfrastructureError, InterruptedError } from '../errors.ts';
 import type { JournalRecord } from '../run/journal.ts';
 import { liveTofus, type RecordedTofu } from '../run/run-dir.ts';
@@ -58,7 +58,7 @@ export async function waitForRunTofu(
         data: { waitedFor },
       });
     }
-    const tofu = liveTofus(records, options.isTofuLive).at(-1);
+    const tofu = liveTofus(records, options.isTofuLive ?? isRecordedTofuAlive).at(-1);
     const lockHolder = workDir ? holderOf(workDir) : undefined;
     const waitedMs = Date.now() - started;
     if (!tofu && lockHolder === undefined) return waitedFor ? { waitedMs, waitedFor } : { waitedMs };

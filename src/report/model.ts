@@ -1,7 +1,7 @@
 import { GateError } from '../errors.ts';
 import { PHASES, STATS, type PhaseName, type StatName, type Suite, type SuiteGate } from '../suite/schema.ts';
-import type { WorkloadImages } from '../phases/record-images.ts';
-import { SIMULATED_METRIC_NAMES } from '../sandbox/agent/simulator.ts';
+import type { WorkloadImages } from '../run/workload-images.ts';
+import { SIMULATED_METRIC_NAMES } from './simulated-metrics.ts';
 import { targetTraits } from '../targets/traits.ts';
 import type { PhaseWindow, RawMetric } from './raw.ts';
 import { msWindow, type StatValues, windowStats } from './stats.ts';

@@ -81,7 +81,7 @@ export class Journal {
   /** Appends one record and flushes it to disk before returning. */
   append(entry: JournalEntry): JournalRecord {
     if (this.#fd === undefined) throw new Error(`journal ${this.path} is closed`);
-    const record = { t: new Date().toISOString(), ...entry } as JournalRecord;
+    const record = { t: new Date().toISOString(), ...entry };
     writeSync(this.#fd, `${JSON.stringify(record)}\n`);
     fsyncSync(this.#fd);
     return record;

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { isTofuAlive } from '../adapters/tofu.ts';
 import { UsageError } from '../errors.ts';
 import { aliveResources, readJournal, type JournalRecord, type ResourceRef } from './journal.ts';
 
@@ -158,24 +157,22 @@ export function recordedTofus(records: readonly JournalRecord[]): RecordedTofu[]
 /**
  * The recorded tofu subprocesses of a run that are still running on this host (pid alive and
  * still that tofu: pids get reused). Normally at most one; the last one is the one that matters.
+ * Whether a pid is still that tofu is asked of the process table, so the caller brings the check
+ * (the adapters' `isRecordedTofuAlive`): the run directory sits below the adapters.
  */
-export function liveTofus(
-  records: readonly JournalRecord[],
-  isLive: (t: RecordedTofu) => boolean = defaultTofuLive,
-): RecordedTofu[] {
+export function liveTofus(records: readonly JournalRecord[], isLive: (t: RecordedTofu) => boolean): RecordedTofu[] {
   return recordedTofus(records).filter((t) => (t.host === undefined || t.host === hostname()) && isLive(t));
 }
 
-function defaultTofuLive(t: RecordedTofu): boolean {
-  return isTofuAlive(t.pid, t.binary, t.workDir);
-}
-
-/** Summarises one run directory from its journal; undefined when it has no journal. */
+/**
+ * Summarises one run directory from its journal; undefined when it has no journal. `isTofuLive`
+ * tells whether a recorded tofu still runs (see {@link liveTofus}).
+ */
 export function summarizeRun(
   dir: string,
   runId: string,
+  isTofuLive: (t: RecordedTofu) => boolean,
   isAlive: (pid: number) => boolean = pidAlive,
-  isTofuLive: (t: RecordedTofu) => boolean = defaultTofuLive,
 ): RunSummary | undefined {
   const path = join(dir, JOURNAL_FILE);
   if (!existsSync(path)) return undefined;
@@ -211,12 +208,12 @@ export function summarizeRun(
 }
 
 /** Every run under the root, newest first. A missing root is simply no runs. */
-export function listRuns(runsRoot: string): RunSummary[] {
+export function listRuns(runsRoot: string, isTofuLive: (t: RecordedTofu) => boolean): RunSummary[] {
   if (!existsSync(runsRoot)) return [];
   const runs: RunSummary[] = [];
   for (const entry of readdirSync(runsRoot, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    const summary = summarizeRun(join(runsRoot, entry.name), entry.name);
+    const summary = summarizeRun(join(runsRoot, entry.name), entry.name, isTofuLive);
     if (summary) runs.push(summary);
   }
   return runs.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TARGETS } from '../suite/schema.ts';
+import { TARGETS } from './target-names.ts';
 import type { JournalRecord } from './journal.ts';
 import { checkRecord } from './record-check.ts';
 

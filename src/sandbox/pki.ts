@@ -25,7 +25,7 @@ export interface Pki {
 }
 
 async function keyPem(keys: KeyPair): Promise<string> {
-  const der = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as webcrypto.CryptoKey);
+  const der = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
@@ -38,7 +38,7 @@ export async function generatePki(dir: string): Promise<Pki> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const now = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + 365 * 24 * 3600 * 1000);
-  const caKeys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as KeyPair;
+  const caKeys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
     name: 'CN=bench-sandbox-ca',
@@ -55,7 +55,7 @@ export async function generatePki(dir: string): Promise<Pki> {
 
   let serial = 2;
   const issue = async (subject: string, usage: 'server' | 'client', san?: x509.JsonGeneralNames) => {
-    const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as KeyPair;
+    const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: (serial++).toString(16).padStart(2, '0'),
       subject,

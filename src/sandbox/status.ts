@@ -101,7 +101,7 @@ export async function sandboxStatus(options: { dir?: string; env?: NodeJS.Proces
 function publicEndpoints(envFile: string): Record<string, string> {
   const env = readSandboxEnvFile(envFile);
   const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _s, ...rest } = env;
-  return rest as Record<string, string>;
+  return rest;
 }
 
 /** Reads the environment file `bench sandbox up` wrote. */
@@ -112,7 +112,7 @@ export function readSandboxEnvFile(path: string): Partial<SandboxEnv> {
     const m = /^export ([A-Z0-9_]+)=(.*)$/.exec(line);
     if (m) out[m[1] as string] = JSON.parse(m[2] as string) as string;
   }
-  return out as Partial<SandboxEnv>;
+  return out;
 }
 
 /**

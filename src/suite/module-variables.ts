@@ -6,7 +6,7 @@ import { UsageError } from '../errors.ts';
 // Loaded without its type declarations: they pull in the DOM library (`/// <reference lib="dom" />`),
 // whose WebCrypto types then clash with Node's everywhere else in the program.
 const { parse } = createRequire(import.meta.url)('@cdktf/hcl2json') as {
-  parse(filename: string, contents: string): Promise<Record<string, unknown>>;
+  parse: (filename: string, contents: string) => Promise<Record<string, unknown>>;
 };
 
 /** A variable an OpenTofu module declares, as its `variable` block says. */

@@ -218,8 +218,7 @@ export function renderManifests(loaded: LoadedSuite, options: RenderOptions): Re
       const body = interpolate(patch.merge ?? patch.ops, context, where, LITERAL_MARK);
       match.object = patch.merge
         ? (mergePatch.apply(structuredClone(match.object), body) as KubeObject)
-        : (jsonPatch.applyPatch(structuredClone(match.object), body as jsonPatch.Operation[], true, false)
-            .newDocument as KubeObject);
+        : jsonPatch.applyPatch(structuredClone(match.object), body as jsonPatch.Operation[], true, false).newDocument;
     }
     out.push(...objects);
   }

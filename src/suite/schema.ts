@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TARGETS, type TargetName } from '../run/target-names.ts';
 import { parseDuration } from '../util/duration.ts';
 import { checkParamValue, PARAM_TYPES } from './param-types.ts';
 
@@ -7,9 +8,8 @@ import { checkParamValue, PARAM_TYPES } from './param-types.ts';
  * names the key, not a setting silently ignored.
  */
 
-/** The targets a suite can run on. */
-export const TARGETS = ['aws', 'sandbox', 'kube'] as const;
-export type TargetName = (typeof TARGETS)[number];
+// The targets a suite can run on are declared below it, with the journal's records.
+export { TARGETS, type TargetName };
 
 /** The three timed phases, in order. */
 export const PHASES = ['ramp', 'active', 'cooldown'] as const;

@@ -29,6 +29,8 @@ export function terminalConfirm(
     const rl = createInterface({ input: streams.input, terminal: false });
     try {
       const answer = await new Promise<string>((resolve, reject) => {
+        // The abort's reason is passed on as the caller gave it (an Error or not), as an aborted fetch would.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         const onAbort = () => reject(signal?.reason ?? new Error('aborted'));
         if (signal?.aborted) return onAbort();
         signal?.addEventListener('abort', onAbort, { once: true });

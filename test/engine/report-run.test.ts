@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -85,7 +85,7 @@ describe('bench report of one run', () => {
   const asked: string[] = [];
   before(async () => {
     // A Prometheus stand-in that answers every range query with 50,000 (and says it is ready).
-    server = createServer(async (req, res) => {
+    const answer = async (req: IncomingMessage, res: ServerResponse) => {
       const u = new URL(req.url ?? '/', 'http://x');
       if (u.pathname === '/-/ready') return void res.end('ready');
       if (u.pathname === '/api/v1/query_range') {
@@ -105,7 +105,9 @@ describe('bench report of one run', () => {
       }
       res.statusCode = 404;
       res.end();
-    });
+    };
+    // Each request is answered on its own; one that fails leaves the query unanswered, which fails the test.
+    server = createServer((req, res) => void answer(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });

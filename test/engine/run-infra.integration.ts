@@ -104,10 +104,7 @@ describe('provision, connect and load-balancer-safe teardown on the local cloud'
     const servicesDeleted = at((r) => r.type === 'action' && r.action === 'delete-load-balancer-objects');
     assert.ok(servicesDeleted < lbGone && lbGone <= destroyStart, 'Services deleted, then NLB gone, then destroy');
     assert.ok(nlbGoneAt !== undefined && nlbGoneAt <= destroyStart, 'moto had no NLB before tofu destroy started');
-    assert.ok(
-      lbGone - (nlbGoneAt as number) <= 2 * POLL_MS,
-      `teardown saw it ${lbGone - (nlbGoneAt as number)} ms after deletion`,
-    );
+    assert.ok(lbGone - nlbGoneAt <= 2 * POLL_MS, `teardown saw it ${lbGone - nlbGoneAt} ms after deletion`);
     assert.ok(result.loadBalancersWaitedMs >= (LB_DELAY_S - 1) * 1000, 'it did wait for the delayed deletion');
     assert.deepEqual(await ownedBy(ctx.runId), []);
     assert.deepEqual(await taggedVpcs(ctx.runId), []);

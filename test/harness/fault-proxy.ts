@@ -128,7 +128,7 @@ export async function startFaultProxy(options: {
   };
 
   const server: Server = options.serve
-    ? (createHttpsServer({ cert: options.serve.cert, key: options.serve.key }, handler) as unknown as Server)
+    ? createHttpsServer({ cert: options.serve.cert, key: options.serve.key }, handler)
     : createHttpServer(handler);
   server.on('connection', (s: Socket) => {
     sockets.add(s);

@@ -1,4 +1,4 @@
-import type { WorkloadImages } from '../../src/phases/record-images.ts';
+import type { WorkloadImages } from '../../src/run/workload-images.ts';
 import { mulberry32 } from '../../src/report/statistics/resampling.ts';
 import { buildReport, type RunReport } from '../../src/report/model.ts';
 import type { PhaseWindow, RawMetric } from '../../src/report/raw.ts';

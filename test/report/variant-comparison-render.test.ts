@@ -253,9 +253,9 @@ describe('writeVariantComparisonReports', () => {
     assert.equal(readFileSync(written.html, 'utf8'), await renderVariantComparisonHtml(report));
     const json = readFileSync(written.json, 'utf8');
     assert.ok(json.endsWith('}\n') && json.includes('\n  "kind": "comparison",'));
-    const parsed = JSON.parse(json);
+    const parsed = JSON.parse(json) as { metrics: object[]; kind: unknown; schemaVersion: unknown; results: unknown };
     // `better: undefined` (neither direction) is absent from the JSON; everything else is the model.
-    assert.equal('better' in parsed.metrics[3], false);
+    assert.equal('better' in (parsed.metrics[3] as object), false);
     assert.deepEqual(parsed, JSON.parse(JSON.stringify(report)));
     assert.equal(parsed.kind, 'comparison');
     assert.equal(parsed.schemaVersion, 1);

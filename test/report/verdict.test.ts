@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { WorkloadImages } from '../../src/phases/record-images.ts';
+import type { WorkloadImages } from '../../src/run/workload-images.ts';
 import { metricChartSpec, renderSvg, seriesNames } from '../../src/report/chart.ts';
 import { formatBytes, formatStat } from '../../src/report/format.ts';
 import { isSimulated } from '../../src/report/model.ts';

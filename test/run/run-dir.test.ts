@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { hostname } from 'node:os';
 import { UsageError } from '../../src/errors.ts';
+import { isRecordedTofuAlive } from '../../src/adapters/tofu.ts';
 import { Journal } from '../../src/run/journal.ts';
 import { createRunDir, isRunId, JOURNAL_FILE, listRuns, newRunId, resolveRunsRoot } from '../../src/run/run-dir.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -65,7 +66,7 @@ describe('listRuns', () => {
     });
     running.close();
 
-    const runs = Object.fromEntries(listRuns(root).map((r) => [r.runId, r]));
+    const runs = Object.fromEntries(listRuns(root, isRecordedTofuAlive).map((r) => [r.runId, r]));
     assert.equal(runs['thyme-a']?.status, 'succeeded');
     assert.deepEqual(runs['thyme-a']?.aliveResources, []);
     assert.equal(runs['koorde-b']?.status, 'crashed');
@@ -75,7 +76,7 @@ describe('listRuns', () => {
   });
 
   it('treats a missing runs directory as no runs', () => {
-    assert.deepEqual(listRuns(join(tempDir(), 'nope')), []);
+    assert.deepEqual(listRuns(join(tempDir(), 'nope'), isRecordedTofuAlive), []);
   });
 });
 

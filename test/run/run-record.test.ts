@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BenchError } from '../../src/errors.ts';
+import { isBenchError, type BenchError } from '../../src/errors.ts';
 import { readComparePlan, COMPARE_PLAN_MESSAGE } from '../../src/run/compare-plan.ts';
 import type { JournalRecord } from '../../src/run/journal.ts';
 import { readRunStart, requireRunOptions } from '../../src/run/run-record.ts';
@@ -19,7 +19,7 @@ function runStart(options: Record<string, unknown> | undefined, extra: Record<st
     host: 'builder',
     ...(options === undefined ? {} : { options }),
     ...extra,
-  } as JournalRecord;
+  };
 }
 
 const WRITTEN = {
@@ -50,7 +50,7 @@ function refusal(fn: () => unknown): BenchError {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof BenchError, String(err));
+    assert.ok(isBenchError(err), String(err));
     assert.equal(err.code, 'E_JOURNAL_RECORD');
     assert.equal(err.exitCode, 2);
     assert.match(err.fix ?? '', /another version of bench or edited by hand/);

@@ -144,7 +144,7 @@ describe('the local cloud', () => {
       (
         (await elb.send(new DescribeTagsCommand({ ResourceArns: [nlb.LoadBalancerArn as string] })))
           .TagDescriptions?.[0]?.Tags ?? []
-      ).map((t) => [t.Key, t.Value]),
+      ).map((t): [string, string | undefined] => [String(t.Key), t.Value]),
     );
     assert.equal(tags['kubernetes.io/cluster/bench-sandbox'], 'owned');
     assert.equal(tags['kubernetes.io/service-name'], 'lb/front');

@@ -41,7 +41,7 @@ describe('live progress', () => {
     const events = new EventBus();
     const lines: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    process.stderr.write = (chunk: string) => (lines.push(String(chunk)), true);
     try {
       await withProgress({ phases: ['teardown'], events, json: false, live: false }, async () => {
         events.emit('info', 'teardown', 'phase.start', 'tearing down run r2');

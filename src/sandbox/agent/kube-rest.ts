@@ -21,7 +21,7 @@ export function createKubeRest(kc: KubeConfig): KubeRest {
   if (!server) throw new Error('kubeconfig has no current cluster');
   const call = async <T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> => {
     const opts: { headers: Record<string, string>; [k: string]: unknown } = { headers: {} };
-    await kc.applyToHTTPSOptions(opts as never);
+    await kc.applyToHTTPSOptions(opts);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
       const req = request(

@@ -33,7 +33,7 @@ kc.loadFromFile(values.kubeconfig as string);
 const kube = createKubeRest(kc);
 const lb = new LoadBalancerController(
   kube,
-  values.region as string,
+  values.region,
   Number(values['lb-deletion-delay']),
   Number(values['eni-linger']),
 );

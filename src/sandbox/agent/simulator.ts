@@ -1,7 +1,7 @@
 import { Exposition } from './exposition.ts';
-import { DEFAULT_KOORDE_LATENCY_FACTOR, KOORDE_METRIC_NAMES, KoordeSimulator } from './systems/koorde.ts';
+import { DEFAULT_KOORDE_LATENCY_FACTOR, KoordeSimulator } from './systems/koorde.ts';
 import type { PodInfo, PodLog, SimulatedCluster } from './systems/system.ts';
-import { THYME_METRIC_NAMES, ThymeSimulator } from './systems/thyme.ts';
+import { ThymeSimulator } from './systems/thyme.ts';
 
 /**
  * The local cloud's workload simulator. kwok pods run no containers, so this stands in for what
@@ -13,12 +13,6 @@ import { THYME_METRIC_NAMES, ThymeSimulator } from './systems/thyme.ts';
  * this class holds the cluster state, the simulated clock and the shared random source, and
  * serves their series in one Prometheus exposition (exposition.ts).
  */
-
-/**
- * Every Prometheus series the simulator serves (a histogram by its base name). A report marks a
- * metric of a local-cloud run as simulated when its query reads one of these.
- */
-export const SIMULATED_METRIC_NAMES = [...THYME_METRIC_NAMES, ...KOORDE_METRIC_NAMES] as const;
 
 /** Options of {@link WorkloadSimulator}. */
 export interface SimulatorOptions {

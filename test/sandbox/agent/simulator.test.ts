@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SIMULATED_METRIC_NAMES, WorkloadSimulator } from '../../../src/sandbox/agent/simulator.ts';
+import { WorkloadSimulator } from '../../../src/sandbox/agent/simulator.ts';
 import { goDurationSeconds, WORKLOAD_CSV_HEADER } from '../../../src/sandbox/agent/systems/cache-workload.ts';
 import {
   DEFAULT_KOORDE_LATENCY_FACTOR,
@@ -11,6 +11,7 @@ import {
   LATENCY_BUCKETS,
 } from '../../../src/sandbox/agent/systems/koorde.ts';
 import type { LogLine, PodInfo } from '../../../src/sandbox/agent/systems/system.ts';
+import { SIMULATED_METRIC_NAMES } from '../../../src/report/simulated-metrics.ts';
 import { lbName, parseTags } from '../../../src/sandbox/agent/lb-controller.ts';
 import { podEnv, podInfo, type Pod } from '../../../src/sandbox/agent/pods.ts';
 import { criLogLine, PodLogWriter } from '../../../src/sandbox/agent/pod-logs.ts';

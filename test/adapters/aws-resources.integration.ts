@@ -216,7 +216,7 @@ describe('aws-resources (against moto)', () => {
   });
 
   describe('waitForLoadBalancersGone', () => {
-    it('resolves within one poll of the deletion', async () => {
+    it('resolves once the deletion is seen, having seen it coming', async () => {
       const lb = await createNlb({ [OWNER]: 'run-wait' });
       const tg = await createTargetGroup({ [OWNER]: 'run-wait' });
       const deletionDelay = 1500;
@@ -238,7 +238,8 @@ describe('aws-resources (against moto)', () => {
         );
         assert.ok(deletedAt > 0, 'the wait ended after the deletion');
         assert.ok(waitedMs >= deletionDelay, `waited ${waitedMs} ms`);
-        assert.ok(waitedMs < deletionDelay + 2 * pollMs + 500, `waited ${waitedMs} ms`);
+        // That the wait ends at the first look after the deletion is the unit tier's (fake clock,
+        // test/util/poll-until.test.ts): a wall-clock bound here only measures the machine's load.
         assert.ok(polls > 1);
         assert.equal(seen.length, polls);
         assert.equal(seen[0], 2, 'the first poll saw the load balancer and its target group');

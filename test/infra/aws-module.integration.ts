@@ -9,7 +9,7 @@ import { tempDir } from '../helpers/tmp.ts';
 import { MODULE_OUTPUTS } from '../../src/phases/provision.ts';
 
 // infra/aws cannot be applied here (no AWS, and `tofu init` cannot download the aws provider), so
-// it is held to its contract with infra/sandbox, which is applied in sandbox-module.test.ts, and
+// it is held to its contract with infra/sandbox, which is applied in sandbox-module.integration.ts, and
 // to the settings a reviewer would look for.
 
 const AWS = join(ROOT, 'infra', 'aws');

@@ -130,7 +130,8 @@ describe('the port forwarder, through a real API server (the local cloud)', () =
       target: 'sandbox',
       pid: 1,
       host: 'h',
-      options: {},
+      // What every run writes (the record is validated when read).
+      options: { suiteDir: join(ROOT, 'manifests/thyme'), clusterName: `thyme-${runId}` },
     };
     writeFileSync(join(runs, runId, 'journal'), `${JSON.stringify(startRecord)}\n`);
     writeFileSync(

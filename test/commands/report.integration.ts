@@ -9,7 +9,7 @@ import { JOURNAL_FILE } from '../../src/run/run-dir.ts';
 import { readRawMetrics } from '../../src/report/raw.ts';
 import type { RunReport } from '../../src/report/model.ts';
 import { sandboxBin } from '../harness/paths.ts';
-import { eventually, sharedTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
+import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
 import { chromium, chromiumBinary } from '../helpers/chromium.ts';
 import { runStartedBy } from '../helpers/bench-process.ts';
@@ -23,7 +23,8 @@ describe('metrics, gates and reports of thyme-bench run on the local cloud', () 
   const runs: Record<string, string> = {};
 
   before(async () => {
-    sb = await sharedTestSandbox();
+    // Its own cloud: a test stops its Prometheus and starts another in its place.
+    sb = await startTestSandbox({ lbDeletionDelaySeconds: 2 });
     env = {
       BENCH_SANDBOX_DIR: sb.dir,
       BENCH_TOFU_BIN: sandboxBin('tofu'),

@@ -207,7 +207,14 @@ describe('provision, connect and load-balancer-safe teardown on the local cloud'
       target: 'sandbox',
       pid: 2 ** 22 + 99,
       host: 'elsewhere',
-      options: { region: 'eu-central-1', clusterName: `thyme-${runId}`, ecrRepositories: [], lbPollMs: POLL_MS },
+      // As every run writes it (the record is validated when read).
+      options: {
+        suiteDir: join(ROOT, 'manifests/thyme'),
+        region: 'eu-central-1',
+        clusterName: `thyme-${runId}`,
+        ecrRepositories: [],
+        lbPollMs: POLL_MS,
+      },
     });
     const objects = [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'verify-me' } },

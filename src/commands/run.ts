@@ -10,7 +10,7 @@ import {
   suiteArg,
 } from '../cli/run-flags.ts';
 import { handleRunInterrupts } from '../cli/interrupts.ts';
-import { runBenchmark, type RunResult } from '../engine/run.ts';
+import { runBenchmark, type RunResult } from '../engine/run/run-benchmark.ts';
 import { EventBus } from '../run/events.ts';
 import { formatRunResult } from '../ui/format.ts';
 import { terminalConfirm } from '../ui/confirm.ts';

@@ -16,15 +16,10 @@ import { COMPARE_PLAN_MESSAGE, type ComparePlan } from '../run/compare-plan.ts';
 import { writeComparisonReport } from './comparison-report.ts';
 import { checkRunInputs } from './inputs.ts';
 import { resolveRunsRoot } from '../run/run-dir.ts';
-import {
-  bringUpInfrastructure,
-  finishRun,
-  prepareRun,
-  workloadSelectors,
-  type Infrastructure,
-  type RunContext,
-  type RunOptions,
-} from './run.ts';
+import { prepareRun, type RunContext, type RunOptions } from './run/context.ts';
+import { finishRun } from './run/finish-run.ts';
+import { bringUpInfrastructure, type Infrastructure } from './run/infrastructure.ts';
+import { workloadSelectors } from './run/workload-selectors.ts';
 import type { TeardownResult } from '../phases/teardown.ts';
 import { recordImages } from '../phases/record-images.ts';
 

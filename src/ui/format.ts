@@ -3,7 +3,7 @@ import type { CleanupRunResult, OrphanResult } from '../engine/cleanup.ts';
 import type { DoctorResult } from '../engine/doctor.ts';
 import type { ListResult } from '../engine/list.ts';
 import type { Plan } from '../engine/plan.ts';
-import type { RunResult } from '../engine/run.ts';
+import type { RunResult } from '../engine/run/run-benchmark.ts';
 import type { SandboxStatus } from '../sandbox/status.ts';
 import { formatDuration } from '../util/duration.ts';
 

@@ -11,7 +11,7 @@ import { Journal, readJournal, type JournalEntry, type JournalRecord } from '../
 import { tempDir } from '../helpers/tmp.ts';
 
 const RUN = 'thyme-20261203-010000-abcd';
-/** The run-start options as a run writes them (src/engine/run.ts prepareRun), by hand. */
+/** The run-start options as a run writes them (src/engine/run/context.ts prepareRun), by hand. */
 const OPTIONS = {
   suiteRef: 'thyme',
   suiteDir: '/suites/thyme',

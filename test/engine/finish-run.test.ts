@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { finishRun, type FinishableResult, type RunContext } from '../../src/engine/run.ts';
+import type { RunContext } from '../../src/engine/run/context.ts';
+import { finishRun, type FinishableResult } from '../../src/engine/run/finish-run.ts';
 import { BenchError, GateError, InfrastructureError, InterruptedError, TeardownError } from '../../src/errors.ts';
 import type { TeardownResult } from '../../src/phases/teardown.ts';
 import { EventBus } from '../../src/run/events.ts';

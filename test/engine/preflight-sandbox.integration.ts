@@ -3,7 +3,7 @@ import { existsSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
-import { prepareRun } from '../../src/engine/run.ts';
+import { prepareRun } from '../../src/engine/run/context.ts';
 import { readJournal } from '../../src/run/journal.ts';
 import { sharedTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
 import { sandboxBin } from '../harness/paths.ts';

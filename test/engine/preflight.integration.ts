@@ -10,7 +10,7 @@ import { InfrastructureError, UsageError } from '../../src/errors.ts';
 import { planRun } from '../../src/engine/plan.ts';
 import { parseCidrList } from '../../src/phases/provision.ts';
 import { selectTofu, type Confirm } from '../../src/engine/preflight.ts';
-import { prepareRun, type RunOptions } from '../../src/engine/run.ts';
+import { prepareRun, type RunOptions } from '../../src/engine/run/context.ts';
 import { EventBus, type BenchEvent } from '../../src/run/events.ts';
 import { readJournal } from '../../src/run/journal.ts';
 import type { TargetSetup } from '../../src/targets/target.ts';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { reportRun } from '../../src/engine/report.ts';
-import { statusForExit } from '../../src/engine/run.ts';
+import { statusForExit } from '../../src/engine/run/finish-run.ts';
 import { BenchError } from '../../src/errors.ts';
 import type { RunReport } from '../../src/report/model.ts';
 import { writeRawMetric } from '../../src/report/raw.ts';

@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { createAwsResources } from '../../src/adapters/aws-resources.ts';
-import { bringUpInfrastructure, prepareRun, tearDownRun } from '../../src/engine/run.ts';
+import { prepareRun } from '../../src/engine/run/context.ts';
+import { bringUpInfrastructure, tearDownRun } from '../../src/engine/run/infrastructure.ts';
 import { InfrastructureError } from '../../src/errors.ts';
 import { cleanupRun } from '../../src/engine/cleanup.ts';
 import { listAllRuns, type ListResult } from '../../src/engine/list.ts';

@@ -38,13 +38,13 @@ describe('the layers, as lint enforces them', () => {
   });
 
   const upwards: [file: string, specifier: string][] = [
-    ['src/run/new-file.ts', '../engine/run.ts'],
+    ['src/run/new-file.ts', '../engine/run/run-benchmark.ts'],
     ['src/run/new-file.ts', '../sandbox/layout.ts'],
     ['src/run/new-file.ts', '../adapters/tofu.ts'],
     ['src/report/new-file.ts', '../phases/record-images.ts'],
     ['src/report/new-file.ts', '../sandbox/agent/simulator.ts'],
     ['src/adapters/new-file.ts', '../sandbox/layout.ts'],
-    ['src/phases/new-file.ts', '../engine/run.ts'],
+    ['src/phases/new-file.ts', '../engine/run/run-benchmark.ts'],
     ['src/engine/new-file.ts', '../ui/format.ts'],
     ['src/ui/new-file.ts', '../cli/base-command.ts'],
     ['src/suite/new-file.ts', '../report/model.ts'],
@@ -64,7 +64,7 @@ describe('the layers, as lint enforces them', () => {
     ['src/adapters/new-file.ts', '../suite/render.ts'],
     ['src/report/new-file.ts', '../suite/schema.ts'],
     ['src/run/new-file.ts', '../errors.ts'],
-    ['src/ui/new-file.ts', '../engine/run.ts'],
+    ['src/ui/new-file.ts', '../engine/run/run-benchmark.ts'],
   ];
   for (const [file, specifier] of downwards) {
     it(`lets ${file} import ${specifier} (a lower layer)`, async () => {

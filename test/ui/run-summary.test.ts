@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { RunResult } from '../../src/engine/run.ts';
+import type { RunResult } from '../../src/engine/run/run-benchmark.ts';
 import { readRunFigures, runFigures } from '../../src/report/figures.ts';
 import { formatRunResult } from '../../src/ui/format.ts';
 import { thymeReport, thymeSuite, withGates } from '../report/fixture.ts';

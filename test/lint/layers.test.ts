@@ -89,8 +89,6 @@ describe('the layers, as lint enforces them', () => {
     assert.deepEqual(ids.sort(), ['@typescript-eslint/no-floating-promises', '@typescript-eslint/no-misused-promises']);
   });
 
-  // Passes once the other branches have moved src/run/target.ts into src/targets/ and RunRecordOptions
-  // out of src/engine/run.ts: until then src/run/target.ts imports src/sandbox/ and src/suite/.
   it('finds no import cycle, no upward import and no command importing adapters in src/', async () => {
     const results = await layersOnly.lintFiles([join(ROOT, 'src')]);
     const found = results.flatMap((r) =>

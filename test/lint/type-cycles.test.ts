@@ -97,8 +97,6 @@ describe('import cycles through type-only imports', () => {
     );
   });
 
-  // Passes once RunRecordOptions has moved out of src/engine/run.ts (another branch): until then
-  // engine/report.ts and engine/cleanup.ts import its type from run.ts, which imports them.
   it('finds none in src/', () => {
     const cycles = cyclesOf(importGraph(tsFiles(join(ROOT, 'src'))));
     assert.deepEqual(

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { JournalRecord } from '../../src/run/journal.ts';
-import { eventually, sharedTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
+import { eventually, startTestSandbox, type TestSandbox } from '../harness/sandbox.ts';
 import { runJournal, runStartedBy, sandboxRunEnv, spawnBench } from '../helpers/bench-process.ts';
 import { runCli } from '../helpers/cli.ts';
 import { motoTaggedWith } from '../helpers/moto-inventory.ts';
@@ -19,7 +19,8 @@ describe('one Ctrl-C in any phase of a run on the local cloud', () => {
   const runsDir = tempDir('bench-runs-');
 
   before(async () => {
-    sb = await sharedTestSandbox();
+    // Its own cloud: ten runs back to back would hold the shared one for five minutes.
+    sb = await startTestSandbox({ lbDeletionDelaySeconds: 2 });
     env = sandboxRunEnv(sb, runsDir);
   });
   after(async () => {

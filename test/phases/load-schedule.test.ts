@@ -11,6 +11,7 @@ import { loadSuite } from '../../src/suite/load.ts';
 import type { PhaseDurations } from '../../src/suite/phases.ts';
 import { resolveParams, type KubeObject } from '../../src/suite/render.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { driveUntilSettled } from '../helpers/fake-clock.ts';
 
 /** The fake clock starts here; every planned time below is an offset from it. */
 const T0 = Date.parse('2026-12-03T10:00:00.000Z');
@@ -41,23 +42,8 @@ function recordingKube(): KubeWorkloads & { calls: { at: number; call: string }[
   };
 }
 
-/** Lets the promise callbacks a timer released run (setImmediate is not faked). */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Advances the fake clock a second at a time until the phases end; the fake time they took. */
-async function drive(promise: Promise<unknown>): Promise<number> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await settle();
-  while (!settled) {
-    mock.timers.tick(1000);
-    await settle();
-  }
-  return Date.now() - T0;
-}
+/** Runs the fake clock 1000 ms a step until the promise settles; the fake time that took. */
+const drive = (promise: Promise<unknown>) => driveUntilSettled(promise, 1000);
 
 async function runPhases(
   suiteName: 'thyme' | 'koorde',

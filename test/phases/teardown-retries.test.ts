@@ -8,6 +8,7 @@ import { recordedKubeObjects, teardown, type TeardownResult } from '../../src/ph
 import { EventBus } from '../../src/run/events.ts';
 import { readJournal, type JournalRecord } from '../../src/run/journal.ts';
 import { deployedJournal, fakeAws, fakeCluster, fakeTofu, RUN } from './teardown-fakes.ts';
+import { driveUntilSettled } from '../helpers/fake-clock.ts';
 
 const T0 = Date.parse('2026-12-03T10:00:00.000Z');
 
@@ -32,21 +33,8 @@ function scriptedTofu(answers: (Error | undefined)[]): Tofu & { calls: number[] 
   };
 }
 
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Advances the fake clock a second at a time until the promise settles. */
-async function drive(promise: Promise<unknown>): Promise<void> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await settle();
-  while (!settled) {
-    mock.timers.tick(1000);
-    await settle();
-  }
-}
+/** Runs the fake clock 1000 ms a step until the promise settles; the fake time that took. */
+const drive = (promise: Promise<unknown>) => driveUntilSettled(promise, 1000);
 
 async function tearDownWith(
   tofu: Tofu,

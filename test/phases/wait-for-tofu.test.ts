@@ -3,23 +3,11 @@ import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { InterruptedError, type BenchError } from '../../src/errors.ts';
 import { waitForRunTofu } from '../../src/phases/wait-for-tofu.ts';
+import { driveUntilSettled } from '../helpers/fake-clock.ts';
 
 const T0 = Date.parse('2026-12-03T10:00:00.000Z');
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-async function drive(promise: Promise<unknown>): Promise<number> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await settle();
-  while (!settled) {
-    mock.timers.tick(100);
-    await settle();
-  }
-  return Date.now() - T0;
-}
+/** Runs the fake clock 100 ms a step until the promise settles; the fake time that took. */
+const drive = (promise: Promise<unknown>) => driveUntilSettled(promise, 100);
 
 /** A state lock held by pid 4242 until `releasedAtMs` (no recorded tofu in the journal). */
 const lockUntil = (releasedAtMs: number) => () => (Date.now() - T0 < releasedAtMs ? 4242 : undefined);

@@ -3,24 +3,10 @@ import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { InterruptedError, type BenchError } from '../../src/errors.ts';
 import { pollUntil, type PollUntilOptions } from '../../src/util/poll-until.ts';
+import { driveUntilSettled, settle } from '../helpers/fake-clock.ts';
 
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Advances the fake clock in steps until the promise settles (or the limit passes); returns the fake time spent. */
-async function drive<T>(promise: Promise<T>, stepMs = 100, limitMs = 3_600_000): Promise<number> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  const start = Date.now();
-  await settle();
-  while (!settled && Date.now() - start < limitMs) {
-    mock.timers.tick(stepMs);
-    await settle();
-  }
-  return Date.now() - start;
-}
+const drive = (promise: Promise<unknown>, stepMs = 100, limitMs?: number) =>
+  driveUntilSettled(promise, stepMs, limitMs);
 
 /** A world whose state is a count of things left, one fewer at each look until none. */
 function countdown(from: number) {

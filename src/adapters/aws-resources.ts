@@ -12,30 +12,19 @@
 import { BenchError, InfrastructureError, InterruptedError } from '../errors.ts';
 import { OWNER_TAG } from '../suite/render.ts';
 import { pollUntil } from '../util/poll-until.ts';
-import { awsClientConfig } from './aws.ts';
-import { callAws, chunk, isNotFoundBenchError, skipNotFound } from './aws-calls.ts';
-import {
-  clusterVpc,
-  deleteOwned,
-  findOwnedResources,
-  listControllerSecurityGroups,
-  listLoadBalancerInterfaces,
-  type CloudResource,
-  type DeleteOwnedOptions,
-  type DeleteOwnedResult,
-  type NetworkInterfaceFilter,
-  type OwnedContext,
-  type RegionClients,
-} from './aws-owned.ts';
+import { deleteOwned, findOwnedResources, type DeleteOwnedOptions, type DeleteOwnedResult } from './aws-owned.ts';
+import { createClientCache, type RegionContext, type RequestRecorder } from './aws/clients.ts';
+import { listControllerSecurityGroups, listLoadBalancerInterfaces, type NetworkInterfaceFilter } from './aws/ec2.ts';
+import { deleteImages } from './aws/ecr.ts';
+import { clusterVpc } from './aws/eks.ts';
+import { deleteLoadBalancer, deleteTargetGroup, listElbv2WithTags, regionOfArn } from './aws/elbv2.ts';
+import type { CloudResource } from './aws/resource.ts';
 
-export type {
-  CloudResource,
-  DeleteOwnedOptions,
-  DeleteOwnedResult,
-  NetworkInterfaceFilter,
-  OwnedKind,
-} from './aws-owned.ts';
-export { DELETION_ORDER, GLOBAL_REGION, sortForDeletion } from './aws-owned.ts';
+export type { DeleteOwnedOptions, DeleteOwnedResult } from './aws-owned.ts';
+export { DELETION_ORDER, sortForDeletion } from './aws-owned.ts';
+export type { AwsRequestRecord } from './aws/clients.ts';
+export type { NetworkInterfaceFilter } from './aws/ec2.ts';
+export { GLOBAL_REGION, type CloudResource, type OwnedKind } from './aws/resource.ts';
 
 /** Which resources belong to a run or a cluster. At least one of the two is set. */
 export interface OwnershipFilter {
@@ -114,24 +103,12 @@ export interface AwsResources {
   listControllerSecurityGroups(clusterName: string, signal?: AbortSignal): Promise<CloudResource[]>;
 }
 
-/** One AWS request as a test recorder sees it (never credentials: only the command's input). */
-export interface AwsRequestRecord {
-  service: 'elbv2' | 'ecr' | 'eks' | 'ec2' | 'iam' | 'kms' | 'tagging';
-  command: string;
-  region: string;
-  input: Record<string, unknown>;
-}
-
 /** Knobs for tests: a recorder of the requests made, and smaller pages to exercise pagination. */
 export interface AwsResourcesTestOptions {
-  onRequest?: (request: AwsRequestRecord) => void;
+  onRequest?: RequestRecorder;
   /** ELBv2 DescribeLoadBalancers / DescribeTargetGroups page size (AWS allows up to 400). */
   elbPageSize?: number;
 }
-
-/** AWS limits the tool must respect when it batches. */
-const DESCRIBE_TAGS_MAX_ARNS = 20;
-const BATCH_DELETE_IMAGE_MAX_IDS = 100;
 
 /** Built for one region from an environment (AWS_ENDPOINT_URL and static keys via awsClientConfig). */
 export function createAwsResources(
@@ -139,87 +116,18 @@ export function createAwsResources(
   env: NodeJS.ProcessEnv = process.env,
   testOptions: AwsResourcesTestOptions = {},
 ): AwsResources {
-  const pageSize = testOptions.elbPageSize ?? 400;
-  // One set of clients per region, made on first use; a deletion by ARN goes to the ARN's region.
-  const clients = new Map<string, Promise<RegionClients>>();
-  const clientsFor = (r: string): Promise<RegionClients> => {
-    let c = clients.get(r);
-    if (!c) {
-      c = loadClients(r, env, testOptions.onRequest);
-      // A failed import must not be cached for ever.
-      c.catch(() => clients.delete(r));
-      clients.set(r, c);
-    }
-    return c;
-  };
-
-  async function listElbv2(
+  const ctx: RegionContext = { region, clients: createClientCache(env, testOptions.onRequest) };
+  const listElbv2 = async (
     kind: 'elbv2-load-balancer' | 'elbv2-target-group',
     match: (tags: Record<string, string>) => boolean,
     signal?: AbortSignal,
-  ): Promise<CloudResource[]> {
-    const { elb, elbSdk } = await clientsFor(region);
-    const found: { arn: string; name: string }[] = [];
-    let marker: string | undefined;
-    do {
-      if (kind === 'elbv2-load-balancer') {
-        const page = await callAws({ call: 'elbv2:DescribeLoadBalancers', region, signal }, () =>
-          elb.send(new elbSdk.DescribeLoadBalancersCommand({ Marker: marker, PageSize: pageSize }), {
-            abortSignal: signal,
-          }),
-        );
-        for (const lb of page.LoadBalancers ?? [])
-          if (lb.LoadBalancerArn) found.push({ arn: lb.LoadBalancerArn, name: lb.LoadBalancerName ?? '' });
-        marker = page.NextMarker;
-      } else {
-        const page = await callAws({ call: 'elbv2:DescribeTargetGroups', region, signal }, () =>
-          elb.send(new elbSdk.DescribeTargetGroupsCommand({ Marker: marker, PageSize: pageSize }), {
-            abortSignal: signal,
-          }),
-        );
-        for (const tg of page.TargetGroups ?? [])
-          if (tg.TargetGroupArn) found.push({ arn: tg.TargetGroupArn, name: tg.TargetGroupName ?? '' });
-        marker = page.NextMarker;
-      }
-    } while (marker);
-    const tags = await describeElbTags(
-      found.map((f) => f.arn),
+  ): Promise<CloudResource[]> => {
+    const entries = await listElbv2WithTags(ctx, kind === 'elbv2-load-balancer' ? 'load-balancers' : 'target-groups', {
+      pageSize: testOptions.elbPageSize,
       signal,
-    );
-    const owned: CloudResource[] = [];
-    for (const { arn, name } of found) {
-      const t = tags.get(arn);
-      // No tags entry: it was deleted between the two calls, so it is not there any more.
-      if (t && match(t)) owned.push({ kind, id: arn, name, region, tags: t });
-    }
-    return owned;
-  }
-
-  /** DescribeTags in batches of 20 ARNs; ARNs deleted meanwhile are left out. */
-  async function describeElbTags(arns: string[], signal?: AbortSignal): Promise<Map<string, Record<string, string>>> {
-    const { elb, elbSdk } = await clientsFor(region);
-    const tags = new Map<string, Record<string, string>>();
-    const describe = (batch: string[]) =>
-      callAws({ call: 'elbv2:DescribeTags', region, signal }, async () => {
-        const out = await elb.send(new elbSdk.DescribeTagsCommand({ ResourceArns: batch }), { abortSignal: signal });
-        return out.TagDescriptions ?? [];
-      });
-    for (const batch of chunk(arns, DESCRIBE_TAGS_MAX_ARNS)) {
-      // One ARN deleted since the listing fails the whole batch with "not found" (a teardown in
-      // progress does exactly that); then ask one by one and skip the ones that are gone.
-      const descriptions = await describe(batch).catch(async (err: unknown) => {
-        if (!isNotFoundBenchError(err)) throw err;
-        const one = await Promise.all(batch.map((arn) => describe([arn]).catch(skipNotFound)));
-        return one.flat();
-      });
-      for (const d of descriptions)
-        if (d.ResourceArn)
-          tags.set(d.ResourceArn, Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
-    }
-    return tags;
-  }
-
-  const ctx: OwnedContext = { region, clients: clientsFor };
+    });
+    return entries.flatMap(({ arn, name, tags }) => (match(tags) ? [{ kind, id: arn, name, region, tags }] : []));
+  };
 
   return {
     region,
@@ -256,93 +164,15 @@ export function createAwsResources(
     },
 
     async deleteLoadBalancer(arn) {
-      const r = regionOfArn(arn) ?? region;
-      const { elb, elbSdk } = await clientsFor(r);
-      // Listeners first: they hold the target groups, which cleanup deletes next.
-      const listeners: string[] = [];
-      let marker: string | undefined;
-      do {
-        const page = await callAws(
-          { call: 'elbv2:DescribeListeners', region: r },
-          () => elb.send(new elbSdk.DescribeListenersCommand({ LoadBalancerArn: arn, Marker: marker })),
-          () => undefined,
-        );
-        if (!page) return; // the load balancer is already gone
-        for (const l of page.Listeners ?? []) if (l.ListenerArn) listeners.push(l.ListenerArn);
-        marker = page.NextMarker;
-      } while (marker);
-      for (const ListenerArn of listeners)
-        await callAws(
-          { call: 'elbv2:DeleteListener', region: r },
-          () => elb.send(new elbSdk.DeleteListenerCommand({ ListenerArn })),
-          () => undefined,
-        );
-      await callAws(
-        { call: 'elbv2:DeleteLoadBalancer', region: r },
-        () => elb.send(new elbSdk.DeleteLoadBalancerCommand({ LoadBalancerArn: arn })),
-        () => undefined,
-      );
+      await deleteLoadBalancer(ctx, regionOfArn(arn) ?? region, arn);
     },
 
     async deleteTargetGroup(arn) {
-      const r = regionOfArn(arn) ?? region;
-      const { elb, elbSdk } = await clientsFor(r);
-      await callAws(
-        { call: 'elbv2:DeleteTargetGroup', region: r },
-        () => elb.send(new elbSdk.DeleteTargetGroupCommand({ TargetGroupArn: arn })),
-        () => undefined,
-      );
+      await deleteTargetGroup(ctx, regionOfArn(arn) ?? region, arn);
     },
 
-    async deleteEcrImages(repositoryName, signal) {
-      const { ecr, ecrSdk } = await clientsFor(region);
-      // List everything first: deleting while paging could invalidate the next token.
-      const digests = new Set<string>();
-      let nextToken: string | undefined;
-      do {
-        const page = await callAws(
-          { call: 'ecr:ListImages', region, signal },
-          () =>
-            ecr.send(new ecrSdk.ListImagesCommand({ repositoryName, nextToken, maxResults: 1000 }), {
-              abortSignal: signal,
-            }),
-          () => undefined,
-        );
-        if (!page) return 0; // no repository, nothing to delete
-        // By digest: one id per image, however many tags it has.
-        for (const id of page.imageIds ?? []) if (id.imageDigest) digests.add(id.imageDigest);
-        nextToken = page.nextToken;
-      } while (nextToken);
-      const deleted = new Set<string>();
-      for (const batch of chunk([...digests], BATCH_DELETE_IMAGE_MAX_IDS)) {
-        const out = await callAws(
-          { call: 'ecr:BatchDeleteImage', region, signal },
-          () =>
-            ecr.send(
-              new ecrSdk.BatchDeleteImageCommand({
-                repositoryName,
-                imageIds: batch.map((imageDigest) => ({ imageDigest })),
-              }),
-              { abortSignal: signal },
-            ),
-          () => undefined,
-        );
-        if (!out) break; // the repository went away meanwhile
-        for (const id of out.imageIds ?? []) if (id.imageDigest) deleted.add(id.imageDigest);
-        // An image someone else deleted meanwhile is fine; any other failure is not.
-        const failures = (out.failures ?? []).filter((f) => f.failureCode !== 'ImageNotFound');
-        if (failures.length > 0)
-          throw new InfrastructureError(
-            'E_AWS',
-            `ecr:BatchDeleteImage in ${region} could not delete ${failures.length} image(s) of ${repositoryName}: ` +
-              failures.map((f) => `${f.imageId?.imageDigest ?? f.imageId?.imageTag}: ${f.failureCode}`).join(', '),
-            {
-              fix: 'check the ecr:BatchDeleteImage permission and the repository policy, then run `bench cleanup` again',
-              data: { call: 'ecr:BatchDeleteImage', region, repositoryName, failures: failures.length },
-            },
-          );
-      }
-      return deleted.size;
+    deleteEcrImages(repositoryName, signal) {
+      return deleteImages(ctx, repositoryName, signal);
     },
 
     findOwned(runId, options = {}) {
@@ -403,64 +233,6 @@ export async function findOwnedInRegions(
     [...new Set(regions)].map((r, i) => createAwsResources(r, env).findOwned(runId, { includeGlobal: i === 0 })),
   );
   return perRegion.flat();
-}
-
-/** Imports the SDKs (only now, never at start-up) and makes this region's clients. */
-async function loadClients(
-  region: string,
-  env: NodeJS.ProcessEnv,
-  onRequest: AwsResourcesTestOptions['onRequest'],
-): Promise<RegionClients> {
-  const [elbSdk, ecrSdk, eksSdk, ec2Sdk, iamSdk, kmsSdk, taggingSdk] = await Promise.all([
-    import('@aws-sdk/client-elastic-load-balancing-v2'),
-    import('@aws-sdk/client-ecr'),
-    import('@aws-sdk/client-eks'),
-    import('@aws-sdk/client-ec2'),
-    import('@aws-sdk/client-iam'),
-    import('@aws-sdk/client-kms'),
-    import('@aws-sdk/client-resource-groups-tagging-api'),
-  ]);
-  const config = {
-    ...awsClientConfig(env, region),
-    // No request may hang a teardown for ever.
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 },
-  };
-  const elb = new elbSdk.ElasticLoadBalancingV2Client(config);
-  const ecr = new ecrSdk.ECRClient(config);
-  const eks = new eksSdk.EKSClient(config);
-  const ec2 = new ec2Sdk.EC2Client(config);
-  // IAM is global; its SDK resolves the one endpoint (or AWS_ENDPOINT_URL) from any region.
-  const iam = new iamSdk.IAMClient(config);
-  const kms = new kmsSdk.KMSClient(config);
-  const tagging = new taggingSdk.ResourceGroupsTaggingAPIClient(config);
-  if (onRequest) {
-    recordRequests(elb, 'elbv2', region, onRequest);
-    recordRequests(ecr, 'ecr', region, onRequest);
-    recordRequests(eks, 'eks', region, onRequest);
-    recordRequests(ec2, 'ec2', region, onRequest);
-    recordRequests(iam, 'iam', region, onRequest);
-    recordRequests(kms, 'kms', region, onRequest);
-    recordRequests(tagging, 'tagging', region, onRequest);
-  }
-  return { elb, ecr, eks, ec2, iam, kms, tagging, elbSdk, ecrSdk, eksSdk, ec2Sdk, iamSdk, kmsSdk, taggingSdk };
-}
-
-/** Adds a middleware that reports each command and its input (the credentials never pass here). */
-function recordRequests(
-  client: { middlewareStack: { add: (...args: never[]) => void } },
-  service: AwsRequestRecord['service'],
-  region: string,
-  onRequest: NonNullable<AwsResourcesTestOptions['onRequest']>,
-): void {
-  type Next = (args: { input: Record<string, unknown> }) => Promise<unknown>;
-  const middleware = (next: Next, context: { commandName?: string }) => (args: { input: Record<string, unknown> }) => {
-    onRequest({ service, command: context.commandName ?? 'unknown', region, input: structuredClone(args.input) });
-    return next(args);
-  };
-  (client.middlewareStack.add as (m: typeof middleware, o: { step: string; name: string }) => void)(middleware, {
-    step: 'initialize',
-    name: 'benchRecordRequests',
-  });
 }
 
 /**
@@ -543,9 +315,4 @@ function ownershipMatcher(filter: OwnershipFilter): (tags: Record<string, string
     (!!runId && tags[OWNER_TAG] === runId) ||
     (!!clusterName &&
       (Object.hasOwn(tags, `kubernetes.io/cluster/${clusterName}`) || tags['elbv2.k8s.aws/cluster'] === clusterName));
-}
-
-function regionOfArn(arn: string): string | undefined {
-  const region = arn.split(':')[3];
-  return region ? region : undefined;
 }

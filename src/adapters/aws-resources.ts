@@ -1,17 +1,14 @@
 /**
- * The AWS side of teardown and cleanup (DESIGN.md, Teardown order): which load balancers and
- * target groups belong to a run or a cluster, waiting until AWS says they and their network
- * interfaces are gone, the load-balancer controllers' leftover security groups, everything tagged
- * with a run id in every service the modules create (aws-owned.ts), and deleting it.
+ * The AWS side of teardown and cleanup as one facade over the per-service clients in ./aws/: the
+ * region's load balancers and target groups with their tags, the interfaces ELB leaves behind
+ * them, the load-balancer controllers' leftover security groups, everything tagged with a run id
+ * in every service the modules create (aws-owned.ts), and deleting it. Which of them belong to a
+ * run, and the waits until they are gone, are teardown's (src/phases/teardown-waits.ts).
  *
- * The SDK clients are imported inside the functions that use them, so loading this module (e.g.
- * for `bench --help`) loads no AWS SDK. Every call's failure other than "not found" becomes an
- * InfrastructureError 'E_AWS' naming the call and the region; nothing here returns or logs a
- * credential.
+ * The SDK clients are imported on first use, so loading this module (e.g. for `bench --help`)
+ * loads no AWS SDK. Every call's failure other than "not found" becomes an InfrastructureError
+ * 'E_AWS' naming the call and the region (aws-calls.ts); nothing here returns or logs a credential.
  */
-import { BenchError, InfrastructureError, InterruptedError } from '../errors.ts';
-import { OWNER_TAG } from '../suite/render.ts';
-import { pollUntil } from '../util/poll-until.ts';
 import { deleteOwned, findOwnedResources, type DeleteOwnedOptions, type DeleteOwnedResult } from './aws-owned.ts';
 import { createClientCache, type RegionContext, type RequestRecorder } from './aws/clients.ts';
 import { listControllerSecurityGroups, listLoadBalancerInterfaces, type NetworkInterfaceFilter } from './aws/ec2.ts';
@@ -26,41 +23,14 @@ export type { AwsRequestRecord } from './aws/clients.ts';
 export type { NetworkInterfaceFilter } from './aws/ec2.ts';
 export { GLOBAL_REGION, type CloudResource, type OwnedKind } from './aws/resource.ts';
 
-/** Which resources belong to a run or a cluster. At least one of the two is set. */
-export interface OwnershipFilter {
-  runId?: string;
-  clusterName?: string;
-}
-
-/** How long and how often {@link AwsResources.waitForLoadBalancersGone} polls. */
-export interface WaitOptions {
-  /** Give up (E_LB_WAIT_DEADLINE) this many milliseconds after the wait started. */
-  deadlineMs: number;
-  /** Time between polls; default 5000. */
-  pollMs?: number;
-  /** Aborting it ends the wait with an InterruptedError. */
-  signal?: AbortSignal;
-  /** Called after every poll with what is still there, for progress events. */
-  onPoll?: (remaining: CloudResource[], elapsedMs: number) => void;
-}
-
-/** The AWS calls teardown and cleanup make, with our own types; paginators and waiters folded in. */
+/** The AWS calls teardown and cleanup make, with our own types. */
 export interface AwsResources {
   /** The region it asks (where the run's cluster, and so its load balancers, live). */
   readonly region: string;
-  /**
-   * Load balancers that belong to the run or cluster: tagged bench.dev/run-id=<runId>, or
-   * kubernetes.io/cluster/<clusterName> (any value), or elbv2.k8s.aws/cluster=<clusterName>.
-   */
-  listLoadBalancers(filter: OwnershipFilter): Promise<CloudResource[]>;
-  /** Target groups with the same ownership rules as {@link AwsResources.listLoadBalancers}. */
-  listTargetGroups(filter: OwnershipFilter): Promise<CloudResource[]>;
-  /**
-   * Polls (first poll at once, then every pollMs) until no load balancer and no target group of
-   * the filter remains. Rejects with InfrastructureError 'E_LB_WAIT_DEADLINE' listing what is left
-   * at the deadline, and with InterruptedError when the signal aborts.
-   */
-  waitForLoadBalancersGone(filter: OwnershipFilter, options: WaitOptions): Promise<{ waitedMs: number; polls: number }>;
+  /** Every load balancer of the region, with its tags (one deleted meanwhile is left out). */
+  listLoadBalancers(signal?: AbortSignal): Promise<CloudResource[]>;
+  /** Every target group of the region, with its tags. */
+  listTargetGroups(signal?: AbortSignal): Promise<CloudResource[]>;
   /** Deletes a load balancer, its listeners first (cleanup --orphans, for NLBs whose Service is gone). A missing one is no error. */
   deleteLoadBalancer(arn: string): Promise<void>;
   /** Deletes a target group. A missing one is no error. */
@@ -84,16 +54,12 @@ export interface AwsResources {
    */
   deleteOwned(resources: CloudResource[], options?: DeleteOwnedOptions): Promise<DeleteOwnedResult>;
   /**
-   * Polls (first poll at once) until no network interface of the named load balancers
-   * (`ELB net/<name>/*`, `ELB app/<name>/*`) and none of any load balancer in the VPC (the
-   * cluster's, when clusterName is given and vpcId is not) remains: AWS keeps them for minutes after
-   * the load balancer and nobody may delete them, and they block the subnets' and VPC's deletion.
-   * `goneAt` is the time of the poll that first saw none. E_ENI_WAIT_DEADLINE at the deadline.
+   * The network interfaces ELB made for the named load balancers (`ELB net/<name>/*`,
+   * `ELB app/<name>/*`) and for any load balancer in the VPC, when one is given.
    */
-  waitForNetworkInterfacesGone(
-    filter: NetworkInterfaceFilter & { clusterName?: string },
-    options: WaitOptions,
-  ): Promise<{ waitedMs: number; polls: number; goneAt: Date; seen: string[]; vpcId: string | undefined }>;
+  listLoadBalancerInterfaces(filter: NetworkInterfaceFilter, signal?: AbortSignal): Promise<CloudResource[]>;
+  /** The VPC of an EKS cluster; undefined when the cluster does not exist (any more). */
+  clusterVpc(clusterName: string, signal?: AbortSignal): Promise<string | undefined>;
   /**
    * Security groups the load-balancer controllers made for the cluster (AWS Load Balancer
    * Controller: elbv2.k8s.aws/cluster=<cluster> with service.k8s.aws/resource or
@@ -117,51 +83,18 @@ export function createAwsResources(
   testOptions: AwsResourcesTestOptions = {},
 ): AwsResources {
   const ctx: RegionContext = { region, clients: createClientCache(env, testOptions.onRequest) };
-  const listElbv2 = async (
-    kind: 'elbv2-load-balancer' | 'elbv2-target-group',
-    match: (tags: Record<string, string>) => boolean,
-    signal?: AbortSignal,
-  ): Promise<CloudResource[]> => {
+  const listElbv2 = async (kind: 'elbv2-load-balancer' | 'elbv2-target-group', signal?: AbortSignal) => {
     const entries = await listElbv2WithTags(ctx, kind === 'elbv2-load-balancer' ? 'load-balancers' : 'target-groups', {
       pageSize: testOptions.elbPageSize,
       signal,
     });
-    return entries.flatMap(({ arn, name, tags }) => (match(tags) ? [{ kind, id: arn, name, region, tags }] : []));
+    return entries.map(({ arn, name, tags }): CloudResource => ({ kind, id: arn, name, region, tags }));
   };
 
   return {
     region,
-    // async, so that a bad filter rejects like every other failure instead of throwing.
-    async listLoadBalancers(filter) {
-      const match = ownershipMatcher(filter);
-      return listElbv2('elbv2-load-balancer', match);
-    },
-
-    async listTargetGroups(filter) {
-      const match = ownershipMatcher(filter);
-      return listElbv2('elbv2-target-group', match);
-    },
-
-    async waitForLoadBalancersGone(filter, options) {
-      const match = ownershipMatcher(filter);
-      return pollUntilNone(
-        options,
-        async (pollSignal) => {
-          const [lbs, tgs] = await Promise.all([
-            listElbv2('elbv2-load-balancer', match, pollSignal),
-            listElbv2('elbv2-target-group', match, pollSignal),
-          ]);
-          return [...lbs, ...tgs];
-        },
-        {
-          interrupted: (remaining) =>
-            new InterruptedError('interrupted while waiting for load balancers to be deleted', {
-              data: { remaining: remaining?.map(describeResource) },
-            }),
-          pastDeadline: (remaining) => lbWaitDeadlineError(region, options.deadlineMs, remaining),
-        },
-      );
-    },
+    listLoadBalancers: (signal) => listElbv2('elbv2-load-balancer', signal),
+    listTargetGroups: (signal) => listElbv2('elbv2-target-group', signal),
 
     async deleteLoadBalancer(arn) {
       await deleteLoadBalancer(ctx, regionOfArn(arn) ?? region, arn);
@@ -183,35 +116,12 @@ export function createAwsResources(
       return deleteOwned(ctx, resources, options);
     },
 
-    async waitForNetworkInterfacesGone(filter, options) {
-      const seen = new Set<string>();
-      // The cluster's VPC, asked once (at the first poll): the interfaces that outlive the load
-      // balancers are there.
-      let vpc: { id: string | undefined } | undefined;
-      const waited = await pollUntilNone(
-        options,
-        async (pollSignal) => {
-          vpc ??= {
-            id:
-              filter.vpcId ?? (filter.clusterName ? await clusterVpc(ctx, filter.clusterName, pollSignal) : undefined),
-          };
-          const remaining = await listLoadBalancerInterfaces(
-            ctx,
-            { loadBalancerNames: filter.loadBalancerNames, vpcId: vpc.id },
-            pollSignal,
-          );
-          for (const r of remaining) seen.add(r.id);
-          return remaining;
-        },
-        {
-          interrupted: (remaining) =>
-            new InterruptedError("interrupted while waiting for the load balancers' network interfaces to go", {
-              data: { remaining: remaining?.map(describeResource) },
-            }),
-          pastDeadline: (remaining) => eniWaitDeadlineError(region, options.deadlineMs, remaining),
-        },
-      );
-      return { ...waited, goneAt: new Date(), seen: [...seen], vpcId: vpc?.id };
+    listLoadBalancerInterfaces(filter, signal) {
+      return listLoadBalancerInterfaces(ctx, filter, signal);
+    },
+
+    clusterVpc(clusterName, signal) {
+      return clusterVpc(ctx, clusterName, signal);
     },
 
     listControllerSecurityGroups(clusterName, signal) {
@@ -233,86 +143,4 @@ export async function findOwnedInRegions(
     [...new Set(regions)].map((r, i) => createAwsResources(r, env).findOwned(runId, { includeGlobal: i === 0 })),
   );
   return perRegion.flat();
-}
-
-/**
- * The one wait of teardown's cloud side: polls (first at once, then every pollMs, default 5 s)
- * until `poll` finds nothing, and returns how long that took. A poll still running at the
- * deadline is cut off, so the deadline holds even if AWS hangs; what remained then is the
- * deadline's error. The signal ends the wait with the interrupted error.
- */
-async function pollUntilNone(
-  options: WaitOptions,
-  poll: (signal: AbortSignal) => Promise<CloudResource[]>,
-  errors: {
-    interrupted: (remaining: CloudResource[] | undefined) => Error;
-    pastDeadline: (remaining: CloudResource[] | undefined) => Error;
-  },
-): Promise<{ waitedMs: number; polls: number }> {
-  const { waitedMs, polls } = await pollUntil({
-    check: poll,
-    isDone: (remaining) => remaining.length === 0,
-    intervalMs: options.pollMs ?? 5000,
-    deadlineMs: options.deadlineMs,
-    signal: options.signal,
-    what: 'cloud resources to go',
-    onPoll: options.onPoll,
-    ...errors,
-  });
-  return { waitedMs, polls };
-}
-
-function lbWaitDeadlineError(region: string, deadlineMs: number, remaining: CloudResource[] | undefined) {
-  const what = remaining
-    ? remaining.map((r) => `${r.kind} ${r.id}`).join(', ')
-    : 'unknown (no poll finished before the deadline)';
-  return new InfrastructureError(
-    'E_LB_WAIT_DEADLINE',
-    `load balancers of the run were still present in ${region} after ${Math.round(deadlineMs / 1000)}s: ${what}`,
-    {
-      fix:
-        'check that their Kubernetes Services are deleted and the load-balancer controller is running; ' +
-        '`bench cleanup --orphans` deletes what is left',
-      data: { region, deadlineMs, remaining: remaining?.map(describeResource) },
-    },
-  );
-}
-
-function eniWaitDeadlineError(region: string, deadlineMs: number, remaining: CloudResource[] | undefined) {
-  const what = remaining
-    ? remaining.map((r) => `${r.id} (${r.name})`).join(', ')
-    : 'unknown (no poll finished before the deadline)';
-  return new InfrastructureError(
-    'E_ENI_WAIT_DEADLINE',
-    `network interfaces of the run's load balancers were still present in ${region} after ${Math.round(deadlineMs / 1000)}s: ${what}`,
-    {
-      fix:
-        'AWS removes them some minutes after their load balancer (nobody can delete them); ' +
-        'run `bench cleanup <run-id>` again in a few minutes',
-      data: { region, deadlineMs, remaining: remaining?.map(describeResource) },
-    },
-  );
-}
-
-function describeResource(r: CloudResource) {
-  return { kind: r.kind, id: r.id, name: r.name, region: r.region };
-}
-
-/**
- * The ownership rules of teardown: tagged with the run id, or with the cluster's name in either
- * of the tags the in-tree controller (kubernetes.io/cluster/<name>, value owned or shared) and the
- * AWS Load Balancer Controller (elbv2.k8s.aws/cluster=<name>) set.
- */
-function ownershipMatcher(filter: OwnershipFilter): (tags: Record<string, string>) => boolean {
-  const { runId, clusterName } = filter;
-  // An empty filter would match everything, and teardown would wait for (or delete) other
-  // people's load balancers: refuse it.
-  if (!runId && !clusterName)
-    throw new BenchError('internal', 'E_INTERNAL', 'internal error: an ownership filter needs a run id or a cluster', {
-      fix: 'this is a bug in bench; please report it with the run journal attached',
-    });
-  return (tags) =>
-    (!!runId && tags[OWNER_TAG] === runId) ||
-    (!!clusterName &&
-      (Object.hasOwn(tags, `kubernetes.io/cluster/${clusterName}`) || tags['elbv2.k8s.aws/cluster'] === clusterName));
 }

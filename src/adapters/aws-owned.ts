@@ -27,7 +27,7 @@ import type { RegionClients, RegionContext } from './aws/clients.ts';
 import { describeEc2, FILTER_VALUES_MAX, type Ec2Item } from './aws/ec2.ts';
 import { listRepositories } from './aws/ecr.ts';
 import { listClusters } from './aws/eks.ts';
-import { listRoles } from './aws/iam.ts';
+import { deleteRole, listRoles } from './aws/iam.ts';
 import { deleteLoadBalancer, deleteTargetGroup } from './aws/elbv2.ts';
 import { GLOBAL_REGION, nameOf, tagMap, type CloudResource, type OwnedKind, type Tags } from './aws/resource.ts';
 
@@ -547,41 +547,9 @@ async function deleteOne(ctx: RegionContext, r: CloudResource, w: Waits): Promis
       );
       return;
     }
-    case 'iam-role': {
-      const { iam, iamSdk } = c;
-      const RoleName = r.id;
-      const attached =
-        (await call('iam:ListAttachedRolePolicies', () =>
-          iam.send(new iamSdk.ListAttachedRolePoliciesCommand({ RoleName }), opts),
-        )) ?? undefined;
-      if (attached === undefined) return; // the role is gone
-      for (const p of attached.AttachedPolicies ?? []) {
-        const PolicyArn = p.PolicyArn;
-        if (PolicyArn)
-          await call('iam:DetachRolePolicy', () =>
-            iam.send(new iamSdk.DetachRolePolicyCommand({ RoleName, PolicyArn }), opts),
-          );
-      }
-      const inline = await call('iam:ListRolePolicies', () =>
-        iam.send(new iamSdk.ListRolePoliciesCommand({ RoleName }), opts),
-      );
-      for (const PolicyName of inline?.PolicyNames ?? [])
-        await call('iam:DeleteRolePolicy', () =>
-          iam.send(new iamSdk.DeleteRolePolicyCommand({ RoleName, PolicyName }), opts),
-        );
-      const profiles = await call('iam:ListInstanceProfilesForRole', () =>
-        iam.send(new iamSdk.ListInstanceProfilesForRoleCommand({ RoleName }), opts),
-      );
-      for (const p of profiles?.InstanceProfiles ?? []) {
-        const InstanceProfileName = p.InstanceProfileName;
-        if (InstanceProfileName)
-          await call('iam:RemoveRoleFromInstanceProfile', () =>
-            iam.send(new iamSdk.RemoveRoleFromInstanceProfileCommand({ InstanceProfileName, RoleName }), opts),
-          );
-      }
-      await call('iam:DeleteRole', () => iam.send(new iamSdk.DeleteRoleCommand({ RoleName }), opts));
+    case 'iam-role':
+      await deleteRole(ctx, region, r.id, signal);
       return;
-    }
     case 'kms-key': {
       const { kms, kmsSdk } = c;
       try {

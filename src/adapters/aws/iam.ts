@@ -1,6 +1,6 @@
 /**
  * IAM as cleanup needs it: the account's roles with their tags (IAM is global: they are reported
- * with region `global`). The SDK's paginators; our own types.
+ * with region `global`), and a role's deletion. The SDK's paginators; our own types.
  */
 import { callAws, collectPages, mapConcurrent } from '../aws-calls.ts';
 import type { RegionContext } from './clients.ts';
@@ -34,4 +34,49 @@ export async function listRoles(ctx: RegionContext, signal?: AbortSignal): Promi
     ),
   );
   return roles.filter((r) => r !== undefined);
+}
+
+/**
+ * Deletes a role (asked through `region`'s client; IAM is global), after what AWS refuses to
+ * delete a role with: its managed policies detached, its inline policies deleted, and it removed
+ * from its instance profiles. A missing role is no error.
+ */
+export async function deleteRole(
+  ctx: RegionContext,
+  region: string,
+  RoleName: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { iam, iamSdk } = await ctx.clients(region);
+  const opts = { abortSignal: signal };
+  // Errors name the region `global`, where the role is reported.
+  const call = <T>(name: string, run: () => Promise<T>) =>
+    callAws({ call: name, region: GLOBAL_REGION, signal }, run, () => undefined);
+  const attached = await call('iam:ListAttachedRolePolicies', () =>
+    collectPages(iamSdk.paginateListAttachedRolePolicies({ client: iam }, { RoleName }, opts), (p) =>
+      (p.AttachedPolicies ?? []).flatMap((a) => (a.PolicyArn ? [a.PolicyArn] : [])),
+    ),
+  );
+  if (attached === undefined) return; // the role is gone
+  for (const PolicyArn of attached)
+    await call('iam:DetachRolePolicy', () =>
+      iam.send(new iamSdk.DetachRolePolicyCommand({ RoleName, PolicyArn }), opts),
+    );
+  const inline = await call('iam:ListRolePolicies', () =>
+    collectPages(iamSdk.paginateListRolePolicies({ client: iam }, { RoleName }, opts), (p) => p.PolicyNames ?? []),
+  );
+  for (const PolicyName of inline ?? [])
+    await call('iam:DeleteRolePolicy', () =>
+      iam.send(new iamSdk.DeleteRolePolicyCommand({ RoleName, PolicyName }), opts),
+    );
+  const profiles = await call('iam:ListInstanceProfilesForRole', () =>
+    collectPages(iamSdk.paginateListInstanceProfilesForRole({ client: iam }, { RoleName }, opts), (p) =>
+      (p.InstanceProfiles ?? []).flatMap((i) => (i.InstanceProfileName ? [i.InstanceProfileName] : [])),
+    ),
+  );
+  for (const InstanceProfileName of profiles ?? [])
+    await call('iam:RemoveRoleFromInstanceProfile', () =>
+      iam.send(new iamSdk.RemoveRoleFromInstanceProfileCommand({ InstanceProfileName, RoleName }), opts),
+    );
+  await call('iam:DeleteRole', () => iam.send(new iamSdk.DeleteRoleCommand({ RoleName }), opts));
 }

@@ -17,18 +17,24 @@
  * subnets; route tables; internet gateways (detached); VPCs; apart from the network, IAM roles,
  * KMS keys (scheduled for deletion, 7 days, the shortest AWS allows) and ECR repositories.
  * Every wait has a deadline and the caller's AbortSignal.
+ *
+ * The calls of one service live in its client beside this file (./aws/); what is here is the
+ * policy: what counts as owned, the order, the retries while something still depends on a
+ * resource, and the waits (EC2's and EKS's deletions, whose steps are waits, are still here).
  */
 import type * as Ec2Sdk from '@aws-sdk/client-ec2';
 import { InfrastructureError, InterruptedError } from '../errors.ts';
 import { OWNER_TAG } from '../suite/render.ts';
 import { sleep } from '../util/sleep.ts';
-import { awsErrorName, callAws, chunk, collectPages, mapConcurrent } from './aws-calls.ts';
+import { awsErrorName, callAws, chunk } from './aws-calls.ts';
 import type { RegionClients, RegionContext } from './aws/clients.ts';
 import { describeEc2, FILTER_VALUES_MAX, type Ec2Item } from './aws/ec2.ts';
 import { listRepositories } from './aws/ecr.ts';
 import { listClusters } from './aws/eks.ts';
-import { deleteRole, listRoles } from './aws/iam.ts';
 import { deleteLoadBalancer, deleteTargetGroup } from './aws/elbv2.ts';
+import { deleteRole, listRoles } from './aws/iam.ts';
+import { liveKeys, scheduleKeyDeletion } from './aws/kms.ts';
+import { taggedWith } from './aws/tagging.ts';
 import { GLOBAL_REGION, nameOf, tagMap, type CloudResource, type OwnedKind, type Tags } from './aws/resource.ts';
 
 /** How {@link deleteOwned} waits, and whom it tells. */
@@ -84,7 +90,6 @@ const TAGGING_TYPES = [
   'elasticloadbalancing:targetgroup',
 ];
 
-const LOOKUP_CONCURRENCY = 8;
 /** Failures that mean "something still depends on it; it may go once that does". */
 const IN_USE = new Set(['DependencyViolation', 'ResourceInUse', 'ResourceInUseException', 'InvalidIPAddress.InUse']);
 
@@ -120,25 +125,12 @@ export async function findOwnedResources(
 /** GetResources for the tagging API's types, each confirmed (and given its VPC) by its own service. */
 async function taggedResources(ctx: RegionContext, runId: string | undefined, signal?: AbortSignal) {
   const { region } = ctx;
-  const { tagging, taggingSdk } = await ctx.clients(region);
-  const mappings = await callAws({ call: 'tag:GetResources', region, signal }, () =>
-    collectPages(
-      taggingSdk.paginateGetResources(
-        { client: tagging, pageSize: 100 },
-        {
-          TagFilters: [{ Key: OWNER_TAG, ...(runId === undefined ? {} : { Values: [runId] }) }],
-          ResourceTypeFilters: TAGGING_TYPES,
-        },
-        { abortSignal: signal },
-      ),
-      (p) => p.ResourceTagMappingList ?? [],
-    ),
-  );
-  const raw = mappings.flatMap((m) => fromArn(m.ResourceARN ?? '', region, tagMap(m.Tags)) ?? []);
+  const mappings = await taggedWith(ctx, OWNER_TAG, runId, TAGGING_TYPES, signal);
+  const raw = mappings.flatMap((m) => fromArn(m.arn, region, m.tags) ?? []);
   const byKind = groupBy(raw, (r) => r.kind);
   const confirmed = await Promise.all(
     [...byKind].map(async ([kind, items]) => {
-      if (kind === 'kms-key') return confirmKeys(ctx, items, signal);
+      if (kind === 'kms-key') return liveKeys(ctx, items, signal);
       if (kind.startsWith('ec2-')) return confirmEc2(ctx, kind, items, signal);
       // ELBv2: a deletion is seen at once by DescribeTags; deleteOwned treats "not found" as gone.
       return items;
@@ -196,31 +188,6 @@ async function confirmEc2(ctx: RegionContext, kind: OwnedKind, items: CloudResou
     const item = found.get(r.id);
     if (!item?.live) return [];
     return [{ ...r, tags: item.tags, name: nameOf(item.tags, r.id), ...(item.vpcId ? { vpcId: item.vpcId } : {}) }];
-  });
-}
-
-/** KMS keys as they are now: a key pending deletion is gone for our purposes. */
-async function confirmKeys(ctx: RegionContext, items: CloudResource[], signal?: AbortSignal) {
-  const { region } = ctx;
-  const { kms, kmsSdk } = await ctx.clients(region);
-  const states = await mapConcurrent(items, LOOKUP_CONCURRENCY, (r) =>
-    callAws(
-      { call: 'kms:DescribeKey', region, signal },
-      async () => (await kms.send(new kmsSdk.DescribeKeyCommand({ KeyId: r.id }), { abortSignal: signal })).KeyMetadata,
-      () => undefined,
-    ),
-  );
-  // ScheduleKeyDeletion is the only deletion AWS offers (7 to 30 days later); once scheduled the
-  // key can no longer be used and costs nothing, so a key PendingDeletion counts as gone, and the
-  // teardown of a run whose module scheduled it is clean.
-  return items.filter((_, i) => {
-    const meta = states[i];
-    return (
-      meta !== undefined &&
-      meta.KeyManager !== 'AWS' &&
-      meta.KeyState !== 'PendingDeletion' &&
-      meta.KeyState !== 'PendingReplicaDeletion'
-    );
   });
 }
 
@@ -550,19 +517,9 @@ async function deleteOne(ctx: RegionContext, r: CloudResource, w: Waits): Promis
     case 'iam-role':
       await deleteRole(ctx, region, r.id, signal);
       return;
-    case 'kms-key': {
-      const { kms, kmsSdk } = c;
-      try {
-        // The key id, not its ARN: moto 5.2 answers 500 to an ARN here.
-        await call('kms:ScheduleKeyDeletion', () =>
-          kms.send(new kmsSdk.ScheduleKeyDeletionCommand({ KeyId: r.id, PendingWindowInDays: 7 }), opts),
-        );
-      } catch (err) {
-        // Already pending deletion: what was asked is done.
-        if (awsErrorName(err) !== 'KMSInvalidStateException') throw err;
-      }
+    case 'kms-key':
+      await scheduleKeyDeletion(ctx, region, r.id, signal);
       return;
-    }
     case 'ecr-repository': {
       const { ecr, ecrSdk } = c;
       await call('ecr:DeleteRepository', () =>

@@ -123,3 +123,13 @@ export function awsErrorName(err: unknown): string {
   const e = err as { name?: unknown; Code?: unknown } | null;
   return String(e?.name ?? e?.Code ?? 'Error');
 }
+
+/**
+ * Every item of every page an SDK paginator yields. Run it inside {@link callAws}, so that a
+ * failure of any page is mapped like a single call's.
+ */
+export async function collectPages<P, T>(pages: AsyncIterable<P>, pick: (page: P) => Iterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const page of pages) for (const item of pick(page)) items.push(item);
+  return items;
+}

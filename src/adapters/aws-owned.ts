@@ -17,80 +17,25 @@
  * subnets; route tables; internet gateways (detached); VPCs; apart from the network, IAM roles,
  * KMS keys (scheduled for deletion, 7 days, the shortest AWS allows) and ECR repositories.
  * Every wait has a deadline and the caller's AbortSignal.
+ *
+ * The calls of one service live in its client beside this file (./aws/); what is here is the
+ * policy: what counts as owned, the order, the retries while something still depends on a
+ * resource, and the waits (EC2's and EKS's deletions, whose steps are waits, are still here).
  */
 import type * as Ec2Sdk from '@aws-sdk/client-ec2';
-import type * as EcrSdk from '@aws-sdk/client-ecr';
-import type * as EksSdk from '@aws-sdk/client-eks';
-import type * as ElbSdk from '@aws-sdk/client-elastic-load-balancing-v2';
-import type * as IamSdk from '@aws-sdk/client-iam';
-import type * as KmsSdk from '@aws-sdk/client-kms';
-import type * as TaggingSdk from '@aws-sdk/client-resource-groups-tagging-api';
 import { InfrastructureError, InterruptedError } from '../errors.ts';
 import { OWNER_TAG } from '../suite/render.ts';
 import { sleep } from '../util/sleep.ts';
-import { awsErrorName, callAws, chunk, mapConcurrent } from './aws-calls.ts';
-
-/** The kinds of cloud resource teardown and cleanup look at. */
-export type OwnedKind =
-  | 'elbv2-load-balancer'
-  | 'elbv2-target-group'
-  | 'eks-nodegroup'
-  | 'eks-cluster'
-  | 'ec2-nat-gateway'
-  | 'ec2-eip'
-  | 'ec2-network-interface'
-  | 'ec2-security-group'
-  | 'ec2-subnet'
-  | 'ec2-route-table'
-  | 'ec2-internet-gateway'
-  | 'ec2-vpc'
-  | 'iam-role'
-  | 'kms-key'
-  | 'ecr-repository';
-
-/** A cloud resource and its tags, as teardown / cleanup see it. */
-export interface CloudResource {
-  kind: OwnedKind;
-  /**
-   * ARN for ELBv2 resources; the name for ECR repositories, EKS clusters and IAM roles;
-   * `<cluster>/<nodegroup>` for EKS node groups; the EC2 id (vpc-..., eipalloc-...) for EC2; the
-   * key id for KMS keys.
-   */
-  id: string;
-  name: string;
-  /** Its region; `global` for IAM roles (IAM has no region; they are reported once). */
-  region: string;
-  tags: Record<string, string>;
-  /** The VPC of an EC2 resource that lives in one (an internet gateway: the VPC it is attached to). */
-  vpcId?: string;
-}
-
-/** Where IAM roles are reported: IAM is global, and a role found from any region is the same role. */
-export const GLOBAL_REGION = 'global';
-
-/** The clients of one region, and the SDK modules their commands come from. */
-export interface RegionClients {
-  elb: ElbSdk.ElasticLoadBalancingV2Client;
-  ecr: EcrSdk.ECRClient;
-  eks: EksSdk.EKSClient;
-  ec2: Ec2Sdk.EC2Client;
-  iam: IamSdk.IAMClient;
-  kms: KmsSdk.KMSClient;
-  tagging: TaggingSdk.ResourceGroupsTaggingAPIClient;
-  elbSdk: typeof ElbSdk;
-  ecrSdk: typeof EcrSdk;
-  eksSdk: typeof EksSdk;
-  ec2Sdk: typeof Ec2Sdk;
-  iamSdk: typeof IamSdk;
-  kmsSdk: typeof KmsSdk;
-  taggingSdk: typeof TaggingSdk;
-}
-
-/** What the functions here need from the adapter: its region and its clients per region. */
-export interface OwnedContext {
-  region: string;
-  clients: (region: string) => Promise<RegionClients>;
-}
+import { awsErrorName, callAws, chunk } from './aws-calls.ts';
+import type { RegionClients, RegionContext } from './aws/clients.ts';
+import { describeEc2, FILTER_VALUES_MAX, type Ec2Item } from './aws/ec2.ts';
+import { listRepositories } from './aws/ecr.ts';
+import { listClusters } from './aws/eks.ts';
+import { deleteLoadBalancer, deleteTargetGroup } from './aws/elbv2.ts';
+import { deleteRole, listRoles } from './aws/iam.ts';
+import { liveKeys, scheduleKeyDeletion } from './aws/kms.ts';
+import { taggedWith } from './aws/tagging.ts';
+import { GLOBAL_REGION, nameOf, tagMap, type CloudResource, type OwnedKind, type Tags } from './aws/resource.ts';
 
 /** How {@link deleteOwned} waits, and whom it tells. */
 export interface DeleteOwnedOptions {
@@ -145,17 +90,8 @@ const TAGGING_TYPES = [
   'elasticloadbalancing:targetgroup',
 ];
 
-const LOOKUP_CONCURRENCY = 8;
-/** EC2 takes at most 200 values per filter. */
-const FILTER_VALUES_MAX = 200;
 /** Failures that mean "something still depends on it; it may go once that does". */
 const IN_USE = new Set(['DependencyViolation', 'ResourceInUse', 'ResourceInUseException', 'InvalidIPAddress.InUse']);
-
-type Tags = Record<string, string>;
-type SdkTag = { Key?: string | undefined; Value?: string | undefined };
-const tagMap = (tags: SdkTag[] | undefined): Tags =>
-  Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-const nameOf = (tags: Tags, id: string) => tags.Name || id;
 
 /** Whether a resource's tags make it the run's (any run's when runId is undefined). */
 export function ownedBy(runId: string | undefined): (tags: Tags) => boolean {
@@ -169,7 +105,7 @@ export function ownedBy(runId: string | undefined): (tags: Tags) => boolean {
  * region, IAM roles included when `global` (default true).
  */
 export async function findOwnedResources(
-  ctx: OwnedContext,
+  ctx: RegionContext,
   runId: string | undefined,
   options: { signal?: AbortSignal; global?: boolean } = {},
 ): Promise<CloudResource[]> {
@@ -187,33 +123,14 @@ export async function findOwnedResources(
 }
 
 /** GetResources for the tagging API's types, each confirmed (and given its VPC) by its own service. */
-async function taggedResources(ctx: OwnedContext, runId: string | undefined, signal?: AbortSignal) {
+async function taggedResources(ctx: RegionContext, runId: string | undefined, signal?: AbortSignal) {
   const { region } = ctx;
-  const { tagging, taggingSdk } = await ctx.clients(region);
-  const raw: CloudResource[] = [];
-  let token: string | undefined;
-  do {
-    const page = await callAws({ call: 'tag:GetResources', region, signal }, () =>
-      tagging.send(
-        new taggingSdk.GetResourcesCommand({
-          TagFilters: [{ Key: OWNER_TAG, ...(runId === undefined ? {} : { Values: [runId] }) }],
-          ResourceTypeFilters: TAGGING_TYPES,
-          ResourcesPerPage: 100,
-          ...(token ? { PaginationToken: token } : {}),
-        }),
-        { abortSignal: signal },
-      ),
-    );
-    for (const m of page.ResourceTagMappingList ?? []) {
-      const r = fromArn(m.ResourceARN ?? '', region, tagMap(m.Tags));
-      if (r) raw.push(r);
-    }
-    token = page.PaginationToken || undefined;
-  } while (token);
+  const mappings = await taggedWith(ctx, OWNER_TAG, runId, TAGGING_TYPES, signal);
+  const raw = mappings.flatMap((m) => fromArn(m.arn, region, m.tags) ?? []);
   const byKind = groupBy(raw, (r) => r.kind);
   const confirmed = await Promise.all(
     [...byKind].map(async ([kind, items]) => {
-      if (kind === 'kms-key') return confirmKeys(ctx, items, signal);
+      if (kind === 'kms-key') return liveKeys(ctx, items, signal);
       if (kind.startsWith('ec2-')) return confirmEc2(ctx, kind, items, signal);
       // ELBv2: a deletion is seen at once by DescribeTags; deleteOwned treats "not found" as gone.
       return items;
@@ -248,105 +165,6 @@ function fromArn(arn: string, region: string, tags: Tags): CloudResource | undef
   return undefined;
 }
 
-interface Ec2Item {
-  id: string;
-  vpcId?: string | undefined;
-  tags: Tags;
-  /** False for what is as good as gone (a NAT gateway `deleted`). */
-  live: boolean;
-}
-
-/** One EC2 kind: how to describe items by id (filters, so missing ids are simply absent). */
-async function describeEc2(
-  ctx: OwnedContext,
-  region: string,
-  kind: OwnedKind,
-  filters: { Name: string; Values: string[] }[],
-  signal?: AbortSignal,
-): Promise<Ec2Item[]> {
-  const { ec2, ec2Sdk: s } = await ctx.clients(region);
-  const out: Ec2Item[] = [];
-  let NextToken: string | undefined;
-  const opts = { abortSignal: signal };
-  const send = <T>(call: string, run: () => Promise<T>) => callAws({ call: `ec2:${call}`, region, signal }, run);
-  do {
-    const input = { Filters: filters, NextToken };
-    switch (kind) {
-      case 'ec2-vpc': {
-        const p = await send('DescribeVpcs', () => ec2.send(new s.DescribeVpcsCommand(input), opts));
-        for (const v of p.Vpcs ?? []) out.push({ id: v.VpcId ?? '', vpcId: v.VpcId, tags: tagMap(v.Tags), live: true });
-        NextToken = p.NextToken;
-        break;
-      }
-      case 'ec2-subnet': {
-        const p = await send('DescribeSubnets', () => ec2.send(new s.DescribeSubnetsCommand(input), opts));
-        for (const v of p.Subnets ?? [])
-          out.push({ id: v.SubnetId ?? '', vpcId: v.VpcId, tags: tagMap(v.Tags), live: true });
-        NextToken = p.NextToken;
-        break;
-      }
-      case 'ec2-route-table': {
-        const p = await send('DescribeRouteTables', () => ec2.send(new s.DescribeRouteTablesCommand(input), opts));
-        for (const v of p.RouteTables ?? [])
-          out.push({ id: v.RouteTableId ?? '', vpcId: v.VpcId, tags: tagMap(v.Tags), live: true });
-        NextToken = p.NextToken;
-        break;
-      }
-      case 'ec2-internet-gateway': {
-        const p = await send('DescribeInternetGateways', () =>
-          ec2.send(new s.DescribeInternetGatewaysCommand(input), opts),
-        );
-        for (const v of p.InternetGateways ?? [])
-          out.push({
-            id: v.InternetGatewayId ?? '',
-            vpcId: v.Attachments?.[0]?.VpcId,
-            tags: tagMap(v.Tags),
-            live: true,
-          });
-        NextToken = p.NextToken;
-        break;
-      }
-      case 'ec2-nat-gateway': {
-        const p = await send('DescribeNatGateways', () =>
-          ec2.send(new s.DescribeNatGatewaysCommand({ Filter: filters, NextToken }), opts),
-        );
-        // (DescribeNatGateways names its filters `Filter`.) `deleted` is gone (AWS lists it for about an hour); `deleting` still holds its subnet
-        // and Elastic IP, so it counts until it is deleted (deleteOwned waits for it).
-        for (const v of p.NatGateways ?? [])
-          out.push({
-            id: v.NatGatewayId ?? '',
-            vpcId: v.VpcId,
-            tags: tagMap(v.Tags),
-            live: v.State !== 'deleted' && v.State !== 'failed',
-          });
-        NextToken = p.NextToken;
-        break;
-      }
-      case 'ec2-security-group': {
-        const p = await send('DescribeSecurityGroups', () =>
-          ec2.send(new s.DescribeSecurityGroupsCommand(input), opts),
-        );
-        for (const v of p.SecurityGroups ?? [])
-          out.push({ id: v.GroupId ?? '', vpcId: v.VpcId, tags: tagMap(v.Tags), live: true });
-        NextToken = p.NextToken;
-        break;
-      }
-      case 'ec2-network-interface': {
-        const p = await send('DescribeNetworkInterfaces', () =>
-          ec2.send(new s.DescribeNetworkInterfacesCommand(input), opts),
-        );
-        for (const v of p.NetworkInterfaces ?? [])
-          out.push({ id: v.NetworkInterfaceId ?? '', vpcId: v.VpcId, tags: tagMap(v.TagSet), live: true });
-        NextToken = p.NextToken;
-        break;
-      }
-      default:
-        throw new Error(`internal: no EC2 describe for ${kind}`);
-    }
-  } while (NextToken);
-  return out;
-}
-
 const ID_FILTER: Partial<Record<OwnedKind, string>> = {
   'ec2-vpc': 'vpc-id',
   'ec2-subnet': 'subnet-id',
@@ -357,7 +175,7 @@ const ID_FILTER: Partial<Record<OwnedKind, string>> = {
   'ec2-network-interface': 'network-interface-id',
 };
 
-async function confirmEc2(ctx: OwnedContext, kind: OwnedKind, items: CloudResource[], signal?: AbortSignal) {
+async function confirmEc2(ctx: RegionContext, kind: OwnedKind, items: CloudResource[], signal?: AbortSignal) {
   const filter = ID_FILTER[kind] as string;
   const found = new Map<string, Ec2Item>();
   for (const batch of chunk(
@@ -373,33 +191,8 @@ async function confirmEc2(ctx: OwnedContext, kind: OwnedKind, items: CloudResour
   });
 }
 
-/** KMS keys as they are now: a key pending deletion is gone for our purposes. */
-async function confirmKeys(ctx: OwnedContext, items: CloudResource[], signal?: AbortSignal) {
-  const { region } = ctx;
-  const { kms, kmsSdk } = await ctx.clients(region);
-  const states = await mapConcurrent(items, LOOKUP_CONCURRENCY, (r) =>
-    callAws(
-      { call: 'kms:DescribeKey', region, signal },
-      async () => (await kms.send(new kmsSdk.DescribeKeyCommand({ KeyId: r.id }), { abortSignal: signal })).KeyMetadata,
-      () => undefined,
-    ),
-  );
-  // ScheduleKeyDeletion is the only deletion AWS offers (7 to 30 days later); once scheduled the
-  // key can no longer be used and costs nothing, so a key PendingDeletion counts as gone, and the
-  // teardown of a run whose module scheduled it is clean.
-  return items.filter((_, i) => {
-    const meta = states[i];
-    return (
-      meta !== undefined &&
-      meta.KeyManager !== 'AWS' &&
-      meta.KeyState !== 'PendingDeletion' &&
-      meta.KeyState !== 'PendingReplicaDeletion'
-    );
-  });
-}
-
 /** Elastic IPs (moto's tagging backend does not return them): DescribeAddresses by tag. */
-async function listAddresses(ctx: OwnedContext, runId: string | undefined, signal?: AbortSignal) {
+async function listAddresses(ctx: RegionContext, runId: string | undefined, signal?: AbortSignal) {
   const { region } = ctx;
   const { ec2, ec2Sdk } = await ctx.clients(region);
   const Filters =
@@ -414,128 +207,6 @@ async function listAddresses(ctx: OwnedContext, runId: string | undefined, signa
   });
 }
 
-/** IAM roles (not in moto's tagging backend; ListRoles does not return tags on AWS either). */
-async function listRoles(ctx: OwnedContext, signal?: AbortSignal): Promise<CloudResource[]> {
-  const { region } = ctx;
-  const { iam, iamSdk } = await ctx.clients(region);
-  const names: string[] = [];
-  let Marker: string | undefined;
-  do {
-    const page = await callAws({ call: 'iam:ListRoles', region: GLOBAL_REGION, signal }, () =>
-      iam.send(new iamSdk.ListRolesCommand({ Marker, MaxItems: 1000 }), { abortSignal: signal }),
-    );
-    for (const r of page.Roles ?? [])
-      // Service-linked roles are AWS's, never a module's.
-      if (r.RoleName && !r.Path?.startsWith('/aws-service-role/')) names.push(r.RoleName);
-    Marker = page.IsTruncated ? page.Marker : undefined;
-  } while (Marker);
-  const roles = await mapConcurrent(names, LOOKUP_CONCURRENCY, (RoleName) =>
-    callAws(
-      { call: 'iam:ListRoleTags', region: GLOBAL_REGION, signal },
-      async (): Promise<CloudResource> => {
-        const tags: SdkTag[] = [];
-        let marker: string | undefined;
-        do {
-          const page = await iam.send(new iamSdk.ListRoleTagsCommand({ RoleName, Marker: marker }), {
-            abortSignal: signal,
-          });
-          tags.push(...(page.Tags ?? []));
-          marker = page.IsTruncated ? page.Marker : undefined;
-        } while (marker);
-        return { kind: 'iam-role', id: RoleName, name: RoleName, region: GLOBAL_REGION, tags: tagMap(tags) };
-      },
-      () => undefined,
-    ),
-  );
-  return roles.filter((r) => r !== undefined);
-}
-
-/** EKS clusters and their node groups, with their tags. */
-async function listClusters(ctx: OwnedContext, signal?: AbortSignal): Promise<CloudResource[]> {
-  const { region } = ctx;
-  const { eks, eksSdk } = await ctx.clients(region);
-  const names: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await callAws({ call: 'eks:ListClusters', region, signal }, () =>
-      eks.send(new eksSdk.ListClustersCommand({ nextToken, maxResults: 100 }), { abortSignal: signal }),
-    );
-    names.push(...(page.clusters ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  const described = await mapConcurrent(names, LOOKUP_CONCURRENCY, (name) =>
-    callAws(
-      { call: 'eks:DescribeCluster', region, signal },
-      async (): Promise<CloudResource[]> => {
-        const out = await eks.send(new eksSdk.DescribeClusterCommand({ name }), { abortSignal: signal });
-        const cluster: CloudResource = {
-          kind: 'eks-cluster',
-          id: name,
-          name,
-          region,
-          tags: { ...out.cluster?.tags },
-          ...(out.cluster?.resourcesVpcConfig?.vpcId ? { vpcId: out.cluster.resourcesVpcConfig.vpcId } : {}),
-        };
-        const groups: string[] = [];
-        let token: string | undefined;
-        do {
-          const page = await eks.send(new eksSdk.ListNodegroupsCommand({ clusterName: name, nextToken: token }), {
-            abortSignal: signal,
-          });
-          groups.push(...(page.nodegroups ?? []));
-          token = page.nextToken;
-        } while (token);
-        const nodegroups = await mapConcurrent(groups, LOOKUP_CONCURRENCY, async (ng) => {
-          const d = await eks
-            .send(new eksSdk.DescribeNodegroupCommand({ clusterName: name, nodegroupName: ng }), {
-              abortSignal: signal,
-            })
-            .catch((err: unknown) => {
-              if (awsErrorName(err) === 'ResourceNotFoundException') return undefined;
-              throw err;
-            });
-          return d?.nodegroup
-            ? ({ kind: 'eks-nodegroup', id: `${name}/${ng}`, name: ng, region, tags: { ...d.nodegroup.tags } } as const)
-            : undefined;
-        });
-        return [cluster, ...nodegroups.filter((n) => n !== undefined)];
-      },
-      // Deleted between the listing and the look-up.
-      () => [],
-    ),
-  );
-  return described.flat();
-}
-
-async function listRepositories(ctx: OwnedContext, signal?: AbortSignal): Promise<CloudResource[]> {
-  const { region } = ctx;
-  const { ecr, ecrSdk } = await ctx.clients(region);
-  const repos: { name: string; arn: string }[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await callAws({ call: 'ecr:DescribeRepositories', region, signal }, () =>
-      ecr.send(new ecrSdk.DescribeRepositoriesCommand({ nextToken, maxResults: 1000 }), { abortSignal: signal }),
-    );
-    for (const r of page.repositories ?? [])
-      if (r.repositoryName && r.repositoryArn) repos.push({ name: r.repositoryName, arn: r.repositoryArn });
-    nextToken = page.nextToken;
-  } while (nextToken);
-  const tagged = await mapConcurrent(repos, LOOKUP_CONCURRENCY, async (repo) => {
-    const tags = await callAws(
-      { call: 'ecr:ListTagsForResource', region, signal },
-      async () => {
-        const out = await ecr.send(new ecrSdk.ListTagsForResourceCommand({ resourceArn: repo.arn }), {
-          abortSignal: signal,
-        });
-        return tagMap(out.tags);
-      },
-      () => undefined,
-    );
-    return tags && ({ kind: 'ecr-repository', id: repo.name, name: repo.name, region, tags } as const);
-  });
-  return tagged.filter((r) => r !== undefined);
-}
-
 /** Sorted by {@link DELETION_ORDER}, stable within a kind. */
 export function sortForDeletion(resources: CloudResource[]): CloudResource[] {
   const rank = (r: CloudResource) => DELETION_ORDER.indexOf(r.kind);
@@ -543,118 +214,6 @@ export function sortForDeletion(resources: CloudResource[]): CloudResource[] {
 }
 
 // --------------------------------------------- load-balancer interfaces and controller groups
-
-/** Where the interfaces of a run's load balancers are looked for. */
-export interface NetworkInterfaceFilter {
-  /** Names of the load balancers seen (their interfaces are described `ELB net/<name>/<id>`). */
-  loadBalancerNames: string[];
-  /** The VPC to look in for any load balancer's interface (`ELB *`). */
-  vpcId?: string | undefined;
-}
-
-/** The interfaces ELB made for the filter's load balancers, or for any load balancer in the VPC. */
-export async function listLoadBalancerInterfaces(
-  ctx: OwnedContext,
-  filter: NetworkInterfaceFilter,
-  signal?: AbortSignal,
-): Promise<CloudResource[]> {
-  const { region } = ctx;
-  const queries: { Name: string; Values: string[] }[][] = [];
-  // ALBs are `ELB app/<name>/<id>`, NLBs `ELB net/<name>/<id>`; the filter takes * wildcards.
-  for (const names of chunk(filter.loadBalancerNames, FILTER_VALUES_MAX / 2))
-    queries.push([{ Name: 'description', Values: names.flatMap((n) => [`ELB net/${n}/*`, `ELB app/${n}/*`]) }]);
-  if (filter.vpcId)
-    queries.push([
-      { Name: 'vpc-id', Values: [filter.vpcId] },
-      { Name: 'description', Values: ['ELB *'] },
-    ]);
-  const found = new Map<string, CloudResource>();
-  const { ec2, ec2Sdk } = await ctx.clients(region);
-  for (const Filters of queries) {
-    let NextToken: string | undefined;
-    do {
-      const page = await callAws({ call: 'ec2:DescribeNetworkInterfaces', region, signal }, () =>
-        ec2.send(new ec2Sdk.DescribeNetworkInterfacesCommand({ Filters, NextToken }), { abortSignal: signal }),
-      );
-      for (const eni of page.NetworkInterfaces ?? [])
-        if (eni.NetworkInterfaceId)
-          found.set(eni.NetworkInterfaceId, {
-            kind: 'ec2-network-interface',
-            id: eni.NetworkInterfaceId,
-            name: eni.Description ?? eni.NetworkInterfaceId,
-            region,
-            tags: tagMap(eni.TagSet),
-            ...(eni.VpcId ? { vpcId: eni.VpcId } : {}),
-          });
-      NextToken = page.NextToken;
-    } while (NextToken);
-  }
-  return [...found.values()];
-}
-
-/**
- * Security groups the load-balancer controllers made for a cluster's Services, which they do not
- * always delete and which block the VPC's deletion: the AWS Load Balancer Controller's (tagged
- * elbv2.k8s.aws/cluster=<cluster> and service.k8s.aws/resource or ingress.k8s.aws/resource) and
- * the in-tree controller's (named k8s-elb-<lb>, tagged kubernetes.io/cluster/<cluster>). Never the
- * cluster security group EKS makes (aws:eks:cluster-name), nor anything the modules create.
- */
-export async function listControllerSecurityGroups(
-  ctx: OwnedContext,
-  clusterName: string,
-  signal?: AbortSignal,
-): Promise<CloudResource[]> {
-  const { region } = ctx;
-  const { ec2, ec2Sdk } = await ctx.clients(region);
-  const queries = [
-    [{ Name: 'tag:elbv2.k8s.aws/cluster', Values: [clusterName] }],
-    [{ Name: 'tag-key', Values: [`kubernetes.io/cluster/${clusterName}`] }],
-  ];
-  const found = new Map<string, CloudResource>();
-  for (const Filters of queries) {
-    let NextToken: string | undefined;
-    do {
-      const page = await callAws({ call: 'ec2:DescribeSecurityGroups', region, signal }, () =>
-        ec2.send(new ec2Sdk.DescribeSecurityGroupsCommand({ Filters, NextToken }), { abortSignal: signal }),
-      );
-      for (const sg of page.SecurityGroups ?? []) {
-        const tags = tagMap(sg.Tags);
-        const lbc =
-          tags['elbv2.k8s.aws/cluster'] === clusterName &&
-          (Object.hasOwn(tags, 'service.k8s.aws/resource') || Object.hasOwn(tags, 'ingress.k8s.aws/resource'));
-        const inTree =
-          Object.hasOwn(tags, `kubernetes.io/cluster/${clusterName}`) && (sg.GroupName ?? '').startsWith('k8s-elb-');
-        if (!sg.GroupId || Object.hasOwn(tags, 'aws:eks:cluster-name') || !(lbc || inTree)) continue;
-        found.set(sg.GroupId, {
-          kind: 'ec2-security-group',
-          id: sg.GroupId,
-          name: sg.GroupName ?? sg.GroupId,
-          region,
-          tags,
-          ...(sg.VpcId ? { vpcId: sg.VpcId } : {}),
-        });
-      }
-      NextToken = page.NextToken;
-    } while (NextToken);
-  }
-  return [...found.values()];
-}
-
-/** The VPC of an EKS cluster, if the cluster still exists. */
-export async function clusterVpc(
-  ctx: OwnedContext,
-  clusterName: string,
-  signal?: AbortSignal,
-): Promise<string | undefined> {
-  const { region } = ctx;
-  const { eks, eksSdk } = await ctx.clients(region);
-  const out = await callAws(
-    { call: 'eks:DescribeCluster', region, signal },
-    () => eks.send(new eksSdk.DescribeClusterCommand({ name: clusterName }), { abortSignal: signal }),
-    () => undefined,
-  );
-  return out?.cluster?.resourcesVpcConfig?.vpcId || undefined;
-}
 
 // ----------------------------------------------------------------------------------- deleting
 
@@ -711,7 +270,7 @@ function isElbInterface(eni: Ec2Sdk.NetworkInterface): boolean {
  * reported; what depended on it then fails too, each with its own message); an abort does.
  */
 export async function deleteOwned(
-  ctx: OwnedContext,
+  ctx: RegionContext,
   resources: CloudResource[],
   options: DeleteOwnedOptions = {},
 ): Promise<DeleteOwnedResult> {
@@ -745,9 +304,9 @@ export async function deleteOwned(
 }
 
 /** The region whose clients act on a resource (IAM's global roles: the adapter's own). */
-const regionFor = (ctx: OwnedContext, r: CloudResource) => (r.region === GLOBAL_REGION ? ctx.region : r.region);
+const regionFor = (ctx: RegionContext, r: CloudResource) => (r.region === GLOBAL_REGION ? ctx.region : r.region);
 
-async function deleteOne(ctx: OwnedContext, r: CloudResource, w: Waits): Promise<void> {
+async function deleteOne(ctx: RegionContext, r: CloudResource, w: Waits): Promise<void> {
   const region = regionFor(ctx, r);
   const c = await ctx.clients(region);
   const { signal } = w;
@@ -755,37 +314,13 @@ async function deleteOne(ctx: OwnedContext, r: CloudResource, w: Waits): Promise
     callAws({ call: name, region: r.region, signal }, run, () => undefined);
   const opts = { abortSignal: signal };
   switch (r.kind) {
-    case 'elbv2-load-balancer': {
-      const { elb, elbSdk } = c;
-      let Marker: string | undefined;
-      const listeners: string[] = [];
-      do {
-        const page = await call('elbv2:DescribeListeners', () =>
-          elb.send(new elbSdk.DescribeListenersCommand({ LoadBalancerArn: r.id, Marker }), opts),
-        );
-        if (!page) return;
-        for (const l of page.Listeners ?? []) if (l.ListenerArn) listeners.push(l.ListenerArn);
-        Marker = page.NextMarker;
-      } while (Marker);
-      for (const ListenerArn of listeners)
-        await call('elbv2:DeleteListener', () => elb.send(new elbSdk.DeleteListenerCommand({ ListenerArn }), opts));
-      await call('elbv2:DeleteLoadBalancer', () =>
-        elb.send(new elbSdk.DeleteLoadBalancerCommand({ LoadBalancerArn: r.id }), opts),
-      );
+    case 'elbv2-load-balancer':
+      await deleteLoadBalancer(ctx, region, r.id, signal);
       return;
-    }
-    case 'elbv2-target-group': {
-      const { elb, elbSdk } = c;
+    case 'elbv2-target-group':
       // In use until the load balancer deleted just before has let go of it.
-      await whileInUse(
-        () =>
-          call('elbv2:DeleteTargetGroup', () =>
-            elb.send(new elbSdk.DeleteTargetGroupCommand({ TargetGroupArn: r.id }), opts),
-          ),
-        w,
-      );
+      await whileInUse(() => deleteTargetGroup(ctx, region, r.id, signal), w);
       return;
-    }
     case 'eks-nodegroup': {
       const [clusterName = '', nodegroupName = ''] = splitOnce(r.id, '/');
       await deleteNodegroup(c, region, clusterName, nodegroupName, w);
@@ -979,54 +514,12 @@ async function deleteOne(ctx: OwnedContext, r: CloudResource, w: Waits): Promise
       );
       return;
     }
-    case 'iam-role': {
-      const { iam, iamSdk } = c;
-      const RoleName = r.id;
-      const attached =
-        (await call('iam:ListAttachedRolePolicies', () =>
-          iam.send(new iamSdk.ListAttachedRolePoliciesCommand({ RoleName }), opts),
-        )) ?? undefined;
-      if (attached === undefined) return; // the role is gone
-      for (const p of attached.AttachedPolicies ?? []) {
-        const PolicyArn = p.PolicyArn;
-        if (PolicyArn)
-          await call('iam:DetachRolePolicy', () =>
-            iam.send(new iamSdk.DetachRolePolicyCommand({ RoleName, PolicyArn }), opts),
-          );
-      }
-      const inline = await call('iam:ListRolePolicies', () =>
-        iam.send(new iamSdk.ListRolePoliciesCommand({ RoleName }), opts),
-      );
-      for (const PolicyName of inline?.PolicyNames ?? [])
-        await call('iam:DeleteRolePolicy', () =>
-          iam.send(new iamSdk.DeleteRolePolicyCommand({ RoleName, PolicyName }), opts),
-        );
-      const profiles = await call('iam:ListInstanceProfilesForRole', () =>
-        iam.send(new iamSdk.ListInstanceProfilesForRoleCommand({ RoleName }), opts),
-      );
-      for (const p of profiles?.InstanceProfiles ?? []) {
-        const InstanceProfileName = p.InstanceProfileName;
-        if (InstanceProfileName)
-          await call('iam:RemoveRoleFromInstanceProfile', () =>
-            iam.send(new iamSdk.RemoveRoleFromInstanceProfileCommand({ InstanceProfileName, RoleName }), opts),
-          );
-      }
-      await call('iam:DeleteRole', () => iam.send(new iamSdk.DeleteRoleCommand({ RoleName }), opts));
+    case 'iam-role':
+      await deleteRole(ctx, region, r.id, signal);
       return;
-    }
-    case 'kms-key': {
-      const { kms, kmsSdk } = c;
-      try {
-        // The key id, not its ARN: moto 5.2 answers 500 to an ARN here.
-        await call('kms:ScheduleKeyDeletion', () =>
-          kms.send(new kmsSdk.ScheduleKeyDeletionCommand({ KeyId: r.id, PendingWindowInDays: 7 }), opts),
-        );
-      } catch (err) {
-        // Already pending deletion: what was asked is done.
-        if (awsErrorName(err) !== 'KMSInvalidStateException') throw err;
-      }
+    case 'kms-key':
+      await scheduleKeyDeletion(ctx, region, r.id, signal);
       return;
-    }
     case 'ecr-repository': {
       const { ecr, ecrSdk } = c;
       await call('ecr:DeleteRepository', () =>
@@ -1070,7 +563,7 @@ async function deleteNodegroup(
  * delete a group another group's rule references, so those rules go first.
  */
 async function revokeReferences(
-  ctx: OwnedContext,
+  ctx: RegionContext,
   resources: CloudResource[],
   doomed: Set<string>,
   w: Waits,

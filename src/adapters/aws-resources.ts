@@ -1,77 +1,36 @@
 /**
- * The AWS side of teardown and cleanup (DESIGN.md, Teardown order): which load balancers and
- * target groups belong to a run or a cluster, waiting until AWS says they and their network
- * interfaces are gone, the load-balancer controllers' leftover security groups, everything tagged
- * with a run id in every service the modules create (aws-owned.ts), and deleting it.
+ * The AWS side of teardown and cleanup as one facade over the per-service clients in ./aws/: the
+ * region's load balancers and target groups with their tags, the interfaces ELB leaves behind
+ * them, the load-balancer controllers' leftover security groups, everything tagged with a run id
+ * in every service the modules create (aws-owned.ts), and deleting it. Which of them belong to a
+ * run, and the waits until they are gone, are teardown's (src/phases/teardown-waits.ts).
  *
- * The SDK clients are imported inside the functions that use them, so loading this module (e.g.
- * for `bench --help`) loads no AWS SDK. Every call's failure other than "not found" becomes an
- * InfrastructureError 'E_AWS' naming the call and the region; nothing here returns or logs a
- * credential.
+ * The SDK clients are imported on first use, so loading this module (e.g. for `bench --help`)
+ * loads no AWS SDK. Every call's failure other than "not found" becomes an InfrastructureError
+ * 'E_AWS' naming the call and the region (aws-calls.ts); nothing here returns or logs a credential.
  */
-import { BenchError, InfrastructureError, InterruptedError } from '../errors.ts';
-import { OWNER_TAG } from '../suite/render.ts';
-import { pollUntil } from '../util/poll-until.ts';
-import { awsClientConfig } from './aws.ts';
-import { callAws, chunk, isNotFoundBenchError, skipNotFound } from './aws-calls.ts';
-import {
-  clusterVpc,
-  deleteOwned,
-  findOwnedResources,
-  listControllerSecurityGroups,
-  listLoadBalancerInterfaces,
-  type CloudResource,
-  type DeleteOwnedOptions,
-  type DeleteOwnedResult,
-  type NetworkInterfaceFilter,
-  type OwnedContext,
-  type RegionClients,
-} from './aws-owned.ts';
+import { deleteOwned, findOwnedResources, type DeleteOwnedOptions, type DeleteOwnedResult } from './aws-owned.ts';
+import { createClientCache, type RegionContext, type RequestRecorder } from './aws/clients.ts';
+import { listControllerSecurityGroups, listLoadBalancerInterfaces, type NetworkInterfaceFilter } from './aws/ec2.ts';
+import { deleteImages } from './aws/ecr.ts';
+import { clusterVpc } from './aws/eks.ts';
+import { deleteLoadBalancer, deleteTargetGroup, listElbv2WithTags, regionOfArn } from './aws/elbv2.ts';
+import type { CloudResource } from './aws/resource.ts';
 
-export type {
-  CloudResource,
-  DeleteOwnedOptions,
-  DeleteOwnedResult,
-  NetworkInterfaceFilter,
-  OwnedKind,
-} from './aws-owned.ts';
-export { DELETION_ORDER, GLOBAL_REGION, sortForDeletion } from './aws-owned.ts';
+export type { DeleteOwnedOptions, DeleteOwnedResult } from './aws-owned.ts';
+export { DELETION_ORDER, sortForDeletion } from './aws-owned.ts';
+export type { AwsRequestRecord } from './aws/clients.ts';
+export type { NetworkInterfaceFilter } from './aws/ec2.ts';
+export { GLOBAL_REGION, type CloudResource, type OwnedKind } from './aws/resource.ts';
 
-/** Which resources belong to a run or a cluster. At least one of the two is set. */
-export interface OwnershipFilter {
-  runId?: string;
-  clusterName?: string;
-}
-
-/** How long and how often {@link AwsResources.waitForLoadBalancersGone} polls. */
-export interface WaitOptions {
-  /** Give up (E_LB_WAIT_DEADLINE) this many milliseconds after the wait started. */
-  deadlineMs: number;
-  /** Time between polls; default 5000. */
-  pollMs?: number;
-  /** Aborting it ends the wait with an InterruptedError. */
-  signal?: AbortSignal;
-  /** Called after every poll with what is still there, for progress events. */
-  onPoll?: (remaining: CloudResource[], elapsedMs: number) => void;
-}
-
-/** The AWS calls teardown and cleanup make, with our own types; paginators and waiters folded in. */
+/** The AWS calls teardown and cleanup make, with our own types. */
 export interface AwsResources {
   /** The region it asks (where the run's cluster, and so its load balancers, live). */
   readonly region: string;
-  /**
-   * Load balancers that belong to the run or cluster: tagged bench.dev/run-id=<runId>, or
-   * kubernetes.io/cluster/<clusterName> (any value), or elbv2.k8s.aws/cluster=<clusterName>.
-   */
-  listLoadBalancers(filter: OwnershipFilter): Promise<CloudResource[]>;
-  /** Target groups with the same ownership rules as {@link AwsResources.listLoadBalancers}. */
-  listTargetGroups(filter: OwnershipFilter): Promise<CloudResource[]>;
-  /**
-   * Polls (first poll at once, then every pollMs) until no load balancer and no target group of
-   * the filter remains. Rejects with InfrastructureError 'E_LB_WAIT_DEADLINE' listing what is left
-   * at the deadline, and with InterruptedError when the signal aborts.
-   */
-  waitForLoadBalancersGone(filter: OwnershipFilter, options: WaitOptions): Promise<{ waitedMs: number; polls: number }>;
+  /** Every load balancer of the region, with its tags (one deleted meanwhile is left out). */
+  listLoadBalancers(signal?: AbortSignal): Promise<CloudResource[]>;
+  /** Every target group of the region, with its tags. */
+  listTargetGroups(signal?: AbortSignal): Promise<CloudResource[]>;
   /** Deletes a load balancer, its listeners first (cleanup --orphans, for NLBs whose Service is gone). A missing one is no error. */
   deleteLoadBalancer(arn: string): Promise<void>;
   /** Deletes a target group. A missing one is no error. */
@@ -95,16 +54,12 @@ export interface AwsResources {
    */
   deleteOwned(resources: CloudResource[], options?: DeleteOwnedOptions): Promise<DeleteOwnedResult>;
   /**
-   * Polls (first poll at once) until no network interface of the named load balancers
-   * (`ELB net/<name>/*`, `ELB app/<name>/*`) and none of any load balancer in the VPC (the
-   * cluster's, when clusterName is given and vpcId is not) remains: AWS keeps them for minutes after
-   * the load balancer and nobody may delete them, and they block the subnets' and VPC's deletion.
-   * `goneAt` is the time of the poll that first saw none. E_ENI_WAIT_DEADLINE at the deadline.
+   * The network interfaces ELB made for the named load balancers (`ELB net/<name>/*`,
+   * `ELB app/<name>/*`) and for any load balancer in the VPC, when one is given.
    */
-  waitForNetworkInterfacesGone(
-    filter: NetworkInterfaceFilter & { clusterName?: string },
-    options: WaitOptions,
-  ): Promise<{ waitedMs: number; polls: number; goneAt: Date; seen: string[]; vpcId: string | undefined }>;
+  listLoadBalancerInterfaces(filter: NetworkInterfaceFilter, signal?: AbortSignal): Promise<CloudResource[]>;
+  /** The VPC of an EKS cluster; undefined when the cluster does not exist (any more). */
+  clusterVpc(clusterName: string, signal?: AbortSignal): Promise<string | undefined>;
   /**
    * Security groups the load-balancer controllers made for the cluster (AWS Load Balancer
    * Controller: elbv2.k8s.aws/cluster=<cluster> with service.k8s.aws/resource or
@@ -114,24 +69,12 @@ export interface AwsResources {
   listControllerSecurityGroups(clusterName: string, signal?: AbortSignal): Promise<CloudResource[]>;
 }
 
-/** One AWS request as a test recorder sees it (never credentials: only the command's input). */
-export interface AwsRequestRecord {
-  service: 'elbv2' | 'ecr' | 'eks' | 'ec2' | 'iam' | 'kms' | 'tagging';
-  command: string;
-  region: string;
-  input: Record<string, unknown>;
-}
-
 /** Knobs for tests: a recorder of the requests made, and smaller pages to exercise pagination. */
 export interface AwsResourcesTestOptions {
-  onRequest?: (request: AwsRequestRecord) => void;
+  onRequest?: RequestRecorder;
   /** ELBv2 DescribeLoadBalancers / DescribeTargetGroups page size (AWS allows up to 400). */
   elbPageSize?: number;
 }
-
-/** AWS limits the tool must respect when it batches. */
-const DESCRIBE_TAGS_MAX_ARNS = 20;
-const BATCH_DELETE_IMAGE_MAX_IDS = 100;
 
 /** Built for one region from an environment (AWS_ENDPOINT_URL and static keys via awsClientConfig). */
 export function createAwsResources(
@@ -139,210 +82,30 @@ export function createAwsResources(
   env: NodeJS.ProcessEnv = process.env,
   testOptions: AwsResourcesTestOptions = {},
 ): AwsResources {
-  const pageSize = testOptions.elbPageSize ?? 400;
-  // One set of clients per region, made on first use; a deletion by ARN goes to the ARN's region.
-  const clients = new Map<string, Promise<RegionClients>>();
-  const clientsFor = (r: string): Promise<RegionClients> => {
-    let c = clients.get(r);
-    if (!c) {
-      c = loadClients(r, env, testOptions.onRequest);
-      // A failed import must not be cached for ever.
-      c.catch(() => clients.delete(r));
-      clients.set(r, c);
-    }
-    return c;
-  };
-
-  async function listElbv2(
-    kind: 'elbv2-load-balancer' | 'elbv2-target-group',
-    match: (tags: Record<string, string>) => boolean,
-    signal?: AbortSignal,
-  ): Promise<CloudResource[]> {
-    const { elb, elbSdk } = await clientsFor(region);
-    const found: { arn: string; name: string }[] = [];
-    let marker: string | undefined;
-    do {
-      if (kind === 'elbv2-load-balancer') {
-        const page = await callAws({ call: 'elbv2:DescribeLoadBalancers', region, signal }, () =>
-          elb.send(new elbSdk.DescribeLoadBalancersCommand({ Marker: marker, PageSize: pageSize }), {
-            abortSignal: signal,
-          }),
-        );
-        for (const lb of page.LoadBalancers ?? [])
-          if (lb.LoadBalancerArn) found.push({ arn: lb.LoadBalancerArn, name: lb.LoadBalancerName ?? '' });
-        marker = page.NextMarker;
-      } else {
-        const page = await callAws({ call: 'elbv2:DescribeTargetGroups', region, signal }, () =>
-          elb.send(new elbSdk.DescribeTargetGroupsCommand({ Marker: marker, PageSize: pageSize }), {
-            abortSignal: signal,
-          }),
-        );
-        for (const tg of page.TargetGroups ?? [])
-          if (tg.TargetGroupArn) found.push({ arn: tg.TargetGroupArn, name: tg.TargetGroupName ?? '' });
-        marker = page.NextMarker;
-      }
-    } while (marker);
-    const tags = await describeElbTags(
-      found.map((f) => f.arn),
+  const ctx: RegionContext = { region, clients: createClientCache(env, testOptions.onRequest) };
+  const listElbv2 = async (kind: 'elbv2-load-balancer' | 'elbv2-target-group', signal?: AbortSignal) => {
+    const entries = await listElbv2WithTags(ctx, kind === 'elbv2-load-balancer' ? 'load-balancers' : 'target-groups', {
+      pageSize: testOptions.elbPageSize,
       signal,
-    );
-    const owned: CloudResource[] = [];
-    for (const { arn, name } of found) {
-      const t = tags.get(arn);
-      // No tags entry: it was deleted between the two calls, so it is not there any more.
-      if (t && match(t)) owned.push({ kind, id: arn, name, region, tags: t });
-    }
-    return owned;
-  }
-
-  /** DescribeTags in batches of 20 ARNs; ARNs deleted meanwhile are left out. */
-  async function describeElbTags(arns: string[], signal?: AbortSignal): Promise<Map<string, Record<string, string>>> {
-    const { elb, elbSdk } = await clientsFor(region);
-    const tags = new Map<string, Record<string, string>>();
-    const describe = (batch: string[]) =>
-      callAws({ call: 'elbv2:DescribeTags', region, signal }, async () => {
-        const out = await elb.send(new elbSdk.DescribeTagsCommand({ ResourceArns: batch }), { abortSignal: signal });
-        return out.TagDescriptions ?? [];
-      });
-    for (const batch of chunk(arns, DESCRIBE_TAGS_MAX_ARNS)) {
-      // One ARN deleted since the listing fails the whole batch with "not found" (a teardown in
-      // progress does exactly that); then ask one by one and skip the ones that are gone.
-      const descriptions = await describe(batch).catch(async (err: unknown) => {
-        if (!isNotFoundBenchError(err)) throw err;
-        const one = await Promise.all(batch.map((arn) => describe([arn]).catch(skipNotFound)));
-        return one.flat();
-      });
-      for (const d of descriptions)
-        if (d.ResourceArn)
-          tags.set(d.ResourceArn, Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
-    }
-    return tags;
-  }
-
-  const ctx: OwnedContext = { region, clients: clientsFor };
+    });
+    return entries.map(({ arn, name, tags }): CloudResource => ({ kind, id: arn, name, region, tags }));
+  };
 
   return {
     region,
-    // async, so that a bad filter rejects like every other failure instead of throwing.
-    async listLoadBalancers(filter) {
-      const match = ownershipMatcher(filter);
-      return listElbv2('elbv2-load-balancer', match);
-    },
-
-    async listTargetGroups(filter) {
-      const match = ownershipMatcher(filter);
-      return listElbv2('elbv2-target-group', match);
-    },
-
-    async waitForLoadBalancersGone(filter, options) {
-      const match = ownershipMatcher(filter);
-      return pollUntilNone(
-        options,
-        async (pollSignal) => {
-          const [lbs, tgs] = await Promise.all([
-            listElbv2('elbv2-load-balancer', match, pollSignal),
-            listElbv2('elbv2-target-group', match, pollSignal),
-          ]);
-          return [...lbs, ...tgs];
-        },
-        {
-          interrupted: (remaining) =>
-            new InterruptedError('interrupted while waiting for load balancers to be deleted', {
-              data: { remaining: remaining?.map(describeResource) },
-            }),
-          pastDeadline: (remaining) => lbWaitDeadlineError(region, options.deadlineMs, remaining),
-        },
-      );
-    },
+    listLoadBalancers: (signal) => listElbv2('elbv2-load-balancer', signal),
+    listTargetGroups: (signal) => listElbv2('elbv2-target-group', signal),
 
     async deleteLoadBalancer(arn) {
-      const r = regionOfArn(arn) ?? region;
-      const { elb, elbSdk } = await clientsFor(r);
-      // Listeners first: they hold the target groups, which cleanup deletes next.
-      const listeners: string[] = [];
-      let marker: string | undefined;
-      do {
-        const page = await callAws(
-          { call: 'elbv2:DescribeListeners', region: r },
-          () => elb.send(new elbSdk.DescribeListenersCommand({ LoadBalancerArn: arn, Marker: marker })),
-          () => undefined,
-        );
-        if (!page) return; // the load balancer is already gone
-        for (const l of page.Listeners ?? []) if (l.ListenerArn) listeners.push(l.ListenerArn);
-        marker = page.NextMarker;
-      } while (marker);
-      for (const ListenerArn of listeners)
-        await callAws(
-          { call: 'elbv2:DeleteListener', region: r },
-          () => elb.send(new elbSdk.DeleteListenerCommand({ ListenerArn })),
-          () => undefined,
-        );
-      await callAws(
-        { call: 'elbv2:DeleteLoadBalancer', region: r },
-        () => elb.send(new elbSdk.DeleteLoadBalancerCommand({ LoadBalancerArn: arn })),
-        () => undefined,
-      );
+      await deleteLoadBalancer(ctx, regionOfArn(arn) ?? region, arn);
     },
 
     async deleteTargetGroup(arn) {
-      const r = regionOfArn(arn) ?? region;
-      const { elb, elbSdk } = await clientsFor(r);
-      await callAws(
-        { call: 'elbv2:DeleteTargetGroup', region: r },
-        () => elb.send(new elbSdk.DeleteTargetGroupCommand({ TargetGroupArn: arn })),
-        () => undefined,
-      );
+      await deleteTargetGroup(ctx, regionOfArn(arn) ?? region, arn);
     },
 
-    async deleteEcrImages(repositoryName, signal) {
-      const { ecr, ecrSdk } = await clientsFor(region);
-      // List everything first: deleting while paging could invalidate the next token.
-      const digests = new Set<string>();
-      let nextToken: string | undefined;
-      do {
-        const page = await callAws(
-          { call: 'ecr:ListImages', region, signal },
-          () =>
-            ecr.send(new ecrSdk.ListImagesCommand({ repositoryName, nextToken, maxResults: 1000 }), {
-              abortSignal: signal,
-            }),
-          () => undefined,
-        );
-        if (!page) return 0; // no repository, nothing to delete
-        // By digest: one id per image, however many tags it has.
-        for (const id of page.imageIds ?? []) if (id.imageDigest) digests.add(id.imageDigest);
-        nextToken = page.nextToken;
-      } while (nextToken);
-      const deleted = new Set<string>();
-      for (const batch of chunk([...digests], BATCH_DELETE_IMAGE_MAX_IDS)) {
-        const out = await callAws(
-          { call: 'ecr:BatchDeleteImage', region, signal },
-          () =>
-            ecr.send(
-              new ecrSdk.BatchDeleteImageCommand({
-                repositoryName,
-                imageIds: batch.map((imageDigest) => ({ imageDigest })),
-              }),
-              { abortSignal: signal },
-            ),
-          () => undefined,
-        );
-        if (!out) break; // the repository went away meanwhile
-        for (const id of out.imageIds ?? []) if (id.imageDigest) deleted.add(id.imageDigest);
-        // An image someone else deleted meanwhile is fine; any other failure is not.
-        const failures = (out.failures ?? []).filter((f) => f.failureCode !== 'ImageNotFound');
-        if (failures.length > 0)
-          throw new InfrastructureError(
-            'E_AWS',
-            `ecr:BatchDeleteImage in ${region} could not delete ${failures.length} image(s) of ${repositoryName}: ` +
-              failures.map((f) => `${f.imageId?.imageDigest ?? f.imageId?.imageTag}: ${f.failureCode}`).join(', '),
-            {
-              fix: 'check the ecr:BatchDeleteImage permission and the repository policy, then run `bench cleanup` again',
-              data: { call: 'ecr:BatchDeleteImage', region, repositoryName, failures: failures.length },
-            },
-          );
-      }
-      return deleted.size;
+    deleteEcrImages(repositoryName, signal) {
+      return deleteImages(ctx, repositoryName, signal);
     },
 
     findOwned(runId, options = {}) {
@@ -353,35 +116,12 @@ export function createAwsResources(
       return deleteOwned(ctx, resources, options);
     },
 
-    async waitForNetworkInterfacesGone(filter, options) {
-      const seen = new Set<string>();
-      // The cluster's VPC, asked once (at the first poll): the interfaces that outlive the load
-      // balancers are there.
-      let vpc: { id: string | undefined } | undefined;
-      const waited = await pollUntilNone(
-        options,
-        async (pollSignal) => {
-          vpc ??= {
-            id:
-              filter.vpcId ?? (filter.clusterName ? await clusterVpc(ctx, filter.clusterName, pollSignal) : undefined),
-          };
-          const remaining = await listLoadBalancerInterfaces(
-            ctx,
-            { loadBalancerNames: filter.loadBalancerNames, vpcId: vpc.id },
-            pollSignal,
-          );
-          for (const r of remaining) seen.add(r.id);
-          return remaining;
-        },
-        {
-          interrupted: (remaining) =>
-            new InterruptedError("interrupted while waiting for the load balancers' network interfaces to go", {
-              data: { remaining: remaining?.map(describeResource) },
-            }),
-          pastDeadline: (remaining) => eniWaitDeadlineError(region, options.deadlineMs, remaining),
-        },
-      );
-      return { ...waited, goneAt: new Date(), seen: [...seen], vpcId: vpc?.id };
+    listLoadBalancerInterfaces(filter, signal) {
+      return listLoadBalancerInterfaces(ctx, filter, signal);
+    },
+
+    clusterVpc(clusterName, signal) {
+      return clusterVpc(ctx, clusterName, signal);
     },
 
     listControllerSecurityGroups(clusterName, signal) {
@@ -403,149 +143,4 @@ export async function findOwnedInRegions(
     [...new Set(regions)].map((r, i) => createAwsResources(r, env).findOwned(runId, { includeGlobal: i === 0 })),
   );
   return perRegion.flat();
-}
-
-/** Imports the SDKs (only now, never at start-up) and makes this region's clients. */
-async function loadClients(
-  region: string,
-  env: NodeJS.ProcessEnv,
-  onRequest: AwsResourcesTestOptions['onRequest'],
-): Promise<RegionClients> {
-  const [elbSdk, ecrSdk, eksSdk, ec2Sdk, iamSdk, kmsSdk, taggingSdk] = await Promise.all([
-    import('@aws-sdk/client-elastic-load-balancing-v2'),
-    import('@aws-sdk/client-ecr'),
-    import('@aws-sdk/client-eks'),
-    import('@aws-sdk/client-ec2'),
-    import('@aws-sdk/client-iam'),
-    import('@aws-sdk/client-kms'),
-    import('@aws-sdk/client-resource-groups-tagging-api'),
-  ]);
-  const config = {
-    ...awsClientConfig(env, region),
-    // No request may hang a teardown for ever.
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 },
-  };
-  const elb = new elbSdk.ElasticLoadBalancingV2Client(config);
-  const ecr = new ecrSdk.ECRClient(config);
-  const eks = new eksSdk.EKSClient(config);
-  const ec2 = new ec2Sdk.EC2Client(config);
-  // IAM is global; its SDK resolves the one endpoint (or AWS_ENDPOINT_URL) from any region.
-  const iam = new iamSdk.IAMClient(config);
-  const kms = new kmsSdk.KMSClient(config);
-  const tagging = new taggingSdk.ResourceGroupsTaggingAPIClient(config);
-  if (onRequest) {
-    recordRequests(elb, 'elbv2', region, onRequest);
-    recordRequests(ecr, 'ecr', region, onRequest);
-    recordRequests(eks, 'eks', region, onRequest);
-    recordRequests(ec2, 'ec2', region, onRequest);
-    recordRequests(iam, 'iam', region, onRequest);
-    recordRequests(kms, 'kms', region, onRequest);
-    recordRequests(tagging, 'tagging', region, onRequest);
-  }
-  return { elb, ecr, eks, ec2, iam, kms, tagging, elbSdk, ecrSdk, eksSdk, ec2Sdk, iamSdk, kmsSdk, taggingSdk };
-}
-
-/** Adds a middleware that reports each command and its input (the credentials never pass here). */
-function recordRequests(
-  client: { middlewareStack: { add: (...args: never[]) => void } },
-  service: AwsRequestRecord['service'],
-  region: string,
-  onRequest: NonNullable<AwsResourcesTestOptions['onRequest']>,
-): void {
-  type Next = (args: { input: Record<string, unknown> }) => Promise<unknown>;
-  const middleware = (next: Next, context: { commandName?: string }) => (args: { input: Record<string, unknown> }) => {
-    onRequest({ service, command: context.commandName ?? 'unknown', region, input: structuredClone(args.input) });
-    return next(args);
-  };
-  (client.middlewareStack.add as (m: typeof middleware, o: { step: string; name: string }) => void)(middleware, {
-    step: 'initialize',
-    name: 'benchRecordRequests',
-  });
-}
-
-/**
- * The one wait of teardown's cloud side: polls (first at once, then every pollMs, default 5 s)
- * until `poll` finds nothing, and returns how long that took. A poll still running at the
- * deadline is cut off, so the deadline holds even if AWS hangs; what remained then is the
- * deadline's error. The signal ends the wait with the interrupted error.
- */
-async function pollUntilNone(
-  options: WaitOptions,
-  poll: (signal: AbortSignal) => Promise<CloudResource[]>,
-  errors: {
-    interrupted: (remaining: CloudResource[] | undefined) => Error;
-    pastDeadline: (remaining: CloudResource[] | undefined) => Error;
-  },
-): Promise<{ waitedMs: number; polls: number }> {
-  const { waitedMs, polls } = await pollUntil({
-    check: poll,
-    isDone: (remaining) => remaining.length === 0,
-    intervalMs: options.pollMs ?? 5000,
-    deadlineMs: options.deadlineMs,
-    signal: options.signal,
-    what: 'cloud resources to go',
-    onPoll: options.onPoll,
-    ...errors,
-  });
-  return { waitedMs, polls };
-}
-
-function lbWaitDeadlineError(region: string, deadlineMs: number, remaining: CloudResource[] | undefined) {
-  const what = remaining
-    ? remaining.map((r) => `${r.kind} ${r.id}`).join(', ')
-    : 'unknown (no poll finished before the deadline)';
-  return new InfrastructureError(
-    'E_LB_WAIT_DEADLINE',
-    `load balancers of the run were still present in ${region} after ${Math.round(deadlineMs / 1000)}s: ${what}`,
-    {
-      fix:
-        'check that their Kubernetes Services are deleted and the load-balancer controller is running; ' +
-        '`bench cleanup --orphans` deletes what is left',
-      data: { region, deadlineMs, remaining: remaining?.map(describeResource) },
-    },
-  );
-}
-
-function eniWaitDeadlineError(region: string, deadlineMs: number, remaining: CloudResource[] | undefined) {
-  const what = remaining
-    ? remaining.map((r) => `${r.id} (${r.name})`).join(', ')
-    : 'unknown (no poll finished before the deadline)';
-  return new InfrastructureError(
-    'E_ENI_WAIT_DEADLINE',
-    `network interfaces of the run's load balancers were still present in ${region} after ${Math.round(deadlineMs / 1000)}s: ${what}`,
-    {
-      fix:
-        'AWS removes them some minutes after their load balancer (nobody can delete them); ' +
-        'run `bench cleanup <run-id>` again in a few minutes',
-      data: { region, deadlineMs, remaining: remaining?.map(describeResource) },
-    },
-  );
-}
-
-function describeResource(r: CloudResource) {
-  return { kind: r.kind, id: r.id, name: r.name, region: r.region };
-}
-
-/**
- * The ownership rules of teardown: tagged with the run id, or with the cluster's name in either
- * of the tags the in-tree controller (kubernetes.io/cluster/<name>, value owned or shared) and the
- * AWS Load Balancer Controller (elbv2.k8s.aws/cluster=<name>) set.
- */
-function ownershipMatcher(filter: OwnershipFilter): (tags: Record<string, string>) => boolean {
-  const { runId, clusterName } = filter;
-  // An empty filter would match everything, and teardown would wait for (or delete) other
-  // people's load balancers: refuse it.
-  if (!runId && !clusterName)
-    throw new BenchError('internal', 'E_INTERNAL', 'internal error: an ownership filter needs a run id or a cluster', {
-      fix: 'this is a bug in bench; please report it with the run journal attached',
-    });
-  return (tags) =>
-    (!!runId && tags[OWNER_TAG] === runId) ||
-    (!!clusterName &&
-      (Object.hasOwn(tags, `kubernetes.io/cluster/${clusterName}`) || tags['elbv2.k8s.aws/cluster'] === clusterName));
-}
-
-function regionOfArn(arn: string): string | undefined {
-  const region = arn.split(':')[3];
-  return region ? region : undefined;
 }

@@ -15,6 +15,7 @@ import {
 import type { TargetName } from '../suite/schema.ts';
 import { targetTraits } from '../targets/traits.ts';
 import { beginPhase } from './record.ts';
+import { waitForLoadBalancersGone, waitForNetworkInterfacesGone } from './teardown-waits.ts';
 import { sleep } from '../util/sleep.ts';
 
 /** Everything teardown needs; built from a live run or, by `bench cleanup`, from its journal. */
@@ -221,7 +222,7 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
       const lbNames = new Set<string>();
       const aws = input.aws;
       const waitElbv2 = () =>
-        aws.waitForLoadBalancersGone(filter, {
+        waitForLoadBalancersGone(aws, filter, {
           deadlineMs: input.deadlineMs,
           pollMs: input.pollMs,
           signal: input.signal,
@@ -272,7 +273,8 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
         'teardown.eni.wait',
         `waiting until EC2 in ${region} shows no network interface of the load balancers of cluster ${input.clusterName}`,
       );
-      const enis = await input.aws.waitForNetworkInterfacesGone(
+      const enis = await waitForNetworkInterfacesGone(
+        input.aws,
         { loadBalancerNames: loadBalancers, clusterName: input.clusterName },
         {
           deadlineMs: input.deadlineMs,

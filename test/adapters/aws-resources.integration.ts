@@ -54,6 +54,11 @@ import {
   type AwsResources,
 } from '../../src/adapters/aws-resources.ts';
 import { BenchError, InfrastructureError, InterruptedError } from '../../src/errors.ts';
+import {
+  listOwnedLoadBalancers,
+  listOwnedTargetGroups,
+  waitForLoadBalancersGone,
+} from '../../src/phases/teardown-waits.ts';
 import { startMoto, type Moto } from '../harness/moto.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -154,17 +159,17 @@ describe('aws-resources (against moto)', () => {
         await createNlb({}),
       ];
 
-      const forRun = await aws.listLoadBalancers({ runId: 'run-list' });
+      const forRun = await listOwnedLoadBalancers(aws, { runId: 'run-list' });
       assert.deepEqual(ids(forRun), [byRun]);
       assert.equal(forRun[0]?.kind, 'elbv2-load-balancer');
       assert.equal(forRun[0]?.region, REGION);
       assert.match(forRun[0]?.name ?? '', /^nlb-\d+$/);
       assert.deepEqual(forRun[0]?.tags, { [OWNER]: 'run-list', 'bench.dev/managed-by': 'bench' });
 
-      const forCluster = await aws.listLoadBalancers({ clusterName: 'c1' });
+      const forCluster = await listOwnedLoadBalancers(aws, { clusterName: 'c1' });
       assert.deepEqual(ids(forCluster), [byInTree, byShared, byLbc].sort());
 
-      const forBoth = await aws.listLoadBalancers({ runId: 'run-list', clusterName: 'c1' });
+      const forBoth = await listOwnedLoadBalancers(aws, { runId: 'run-list', clusterName: 'c1' });
       assert.deepEqual(ids(forBoth), [byRun, byInTree, byShared, byLbc].sort());
       for (const arn of others) assert.ok(!ids(forBoth).includes(arn));
     });
@@ -176,7 +181,7 @@ describe('aws-resources (against moto)', () => {
         else await createNlb({}, 'many');
       }
       requests.length = 0;
-      const found = await aws.listLoadBalancers({ runId: 'run-many' });
+      const found = await listOwnedLoadBalancers(aws, { runId: 'run-many' });
       assert.deepEqual(ids(found), tagged.sort());
 
       const total = (await elb.send(new DescribeLoadBalancersCommand({ PageSize: 400 }))).LoadBalancers?.length ?? 0;
@@ -203,15 +208,15 @@ describe('aws-resources (against moto)', () => {
       const byCluster = await createTargetGroup({ 'kubernetes.io/cluster/c-tg': 'owned' });
       const byLbc = await createTargetGroup({ 'elbv2.k8s.aws/cluster': 'c-tg' });
       const untagged = await createTargetGroup({});
-      const found = await aws.listTargetGroups({ runId: 'run-tg', clusterName: 'c-tg' });
+      const found = await listOwnedTargetGroups(aws, { runId: 'run-tg', clusterName: 'c-tg' });
       assert.deepEqual(ids(found), [byRun, byCluster, byLbc].sort());
       assert.ok(found.every((r) => r.kind === 'elbv2-target-group'));
       assert.ok(!ids(found).includes(untagged));
     });
 
     it('refuses an empty ownership filter instead of matching everything', async () => {
-      await assert.rejects(aws.listLoadBalancers({}), (err: unknown) => err instanceof BenchError);
-      await assert.rejects(aws.listTargetGroups({ runId: '' }), (err: unknown) => err instanceof BenchError);
+      await assert.rejects(listOwnedLoadBalancers(aws, {}), (err: unknown) => err instanceof BenchError);
+      await assert.rejects(listOwnedTargetGroups(aws, { runId: '' }), (err: unknown) => err instanceof BenchError);
     });
   });
 
@@ -232,7 +237,8 @@ describe('aws-resources (against moto)', () => {
       }, deletionDelay);
       const seen: number[] = [];
       try {
-        const { waitedMs, polls } = await aws.waitForLoadBalancersGone(
+        const { waitedMs, polls } = await waitForLoadBalancersGone(
+          aws,
           { runId: 'run-wait' },
           { deadlineMs: 20_000, pollMs, onPoll: (remaining) => seen.push(remaining.length) },
         );
@@ -251,7 +257,8 @@ describe('aws-resources (against moto)', () => {
 
     it('resolves after exactly one poll when nothing is tagged', async () => {
       const started = performance.now();
-      const { polls, waitedMs } = await aws.waitForLoadBalancersGone(
+      const { polls, waitedMs } = await waitForLoadBalancersGone(
+        aws,
         { runId: 'run-nothing', clusterName: 'no-such-cluster' },
         { deadlineMs: 10_000, pollMs: 5_000 },
       );
@@ -263,7 +270,7 @@ describe('aws-resources (against moto)', () => {
       const lb = await createNlb({ 'kubernetes.io/cluster/stuck': 'owned' });
       const started = performance.now();
       await assert.rejects(
-        aws.waitForLoadBalancersGone({ clusterName: 'stuck' }, { deadlineMs: 1_000, pollMs: 250 }),
+        waitForLoadBalancersGone(aws, { clusterName: 'stuck' }, { deadlineMs: 1_000, pollMs: 250 }),
         (err: unknown) => {
           assert.ok(err instanceof InfrastructureError);
           assert.equal(err.code, 'E_LB_WAIT_DEADLINE');
@@ -286,7 +293,8 @@ describe('aws-resources (against moto)', () => {
       setTimeout(() => controller.abort(), 300);
       let started = performance.now();
       await assert.rejects(
-        aws.waitForLoadBalancersGone(
+        waitForLoadBalancersGone(
+          aws,
           { runId: 'run-abort' },
           { deadlineMs: 60_000, pollMs: 5_000, signal: controller.signal },
         ),
@@ -297,7 +305,8 @@ describe('aws-resources (against moto)', () => {
       started = performance.now();
       let polls = 0;
       await assert.rejects(
-        aws.waitForLoadBalancersGone(
+        waitForLoadBalancersGone(
+          aws,
           { runId: 'run-abort' },
           { deadlineMs: 60_000, signal: AbortSignal.abort(), onPoll: () => polls++ },
         ),
@@ -322,8 +331,8 @@ describe('aws-resources (against moto)', () => {
       );
       await aws.deleteLoadBalancer(lb);
       await aws.deleteTargetGroup(tg);
-      assert.deepEqual(await aws.listLoadBalancers({ runId: 'run-del' }), []);
-      assert.deepEqual(await aws.listTargetGroups({ runId: 'run-del' }), []);
+      assert.deepEqual(await listOwnedLoadBalancers(aws, { runId: 'run-del' }), []);
+      assert.deepEqual(await listOwnedTargetGroups(aws, { runId: 'run-del' }), []);
       const left = (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
       assert.ok(!left.some((g) => g.TargetGroupArn === tg));
       // Again: already gone.
@@ -700,7 +709,7 @@ describe('aws-resources (against moto)', () => {
 
       const used = modulesLoadedBy(
         "const m = await import('./src/adapters/aws-resources.ts');" +
-          "await m.createAwsResources('eu-central-1').listLoadBalancers({ runId: 'x' });",
+          "await m.createAwsResources('eu-central-1').listLoadBalancers();",
         moto.env,
       );
       assert.ok(used.includes('@aws-sdk/client-elastic-load-balancing-v2'));

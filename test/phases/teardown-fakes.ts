@@ -51,19 +51,13 @@ export function fakeAws(leftovers: CloudResource[] = []): AwsResources {
     region: 'eu-west-1',
     listLoadBalancers: async () => [],
     listTargetGroups: async () => [],
-    waitForLoadBalancersGone: async () => ({ waitedMs: 0, polls: 1 }),
     deleteLoadBalancer: async () => undefined,
     deleteTargetGroup: async () => undefined,
     deleteEcrImages: async () => 0,
     findOwned: async () => leftovers,
     deleteOwned: async (resources) => ({ deleted: resources, failed: [] }),
-    waitForNetworkInterfacesGone: async () => ({
-      waitedMs: 0,
-      polls: 1,
-      goneAt: new Date(),
-      seen: [],
-      vpcId: undefined,
-    }),
+    listLoadBalancerInterfaces: async () => [],
+    clusterVpc: async () => undefined,
     listControllerSecurityGroups: async () => [],
   };
 }

@@ -136,23 +136,52 @@ function orderedCloud(log: string[], options: { stateLost?: CloudResource[] } = 
     region: 'eu-west-1',
     tags: { 'elbv2.k8s.aws/cluster': 'thyme-abcd', 'service.k8s.aws/resource': 'ManagedLBSecurityGroup' },
   };
+  const runNlb: CloudResource = {
+    kind: 'elbv2-load-balancer',
+    id: 'arn:lb',
+    name: 'a1b2c3',
+    region: 'eu-west-1',
+    tags: { 'bench.dev/run-id': RUN },
+  };
+  const otherRunNlb: CloudResource = {
+    ...runNlb,
+    id: 'arn:other',
+    name: 'other',
+    tags: { 'bench.dev/run-id': 'thyme-20261203-010000-ffff', 'kubernetes.io/cluster/thyme-ffff': 'owned' },
+  };
+  const eni = (id: string): CloudResource => ({
+    kind: 'ec2-network-interface',
+    id,
+    name: 'ELB net/a1b2c3/0123',
+    region: 'eu-west-1',
+    tags: {},
+  });
   let lbPolls = 0;
   let eniPolls = 0;
+  let vpcAsked = 0;
   let lost = [...(options.stateLost ?? [])];
   const aws: AwsResources = {
     ...fakeAws(),
-    async waitForLoadBalancersGone(_filter, o) {
-      // Two polls: the NLB is there at the first, gone at the second.
+    // Each wait polls twice: the run's NLB is there at the first poll, gone at the second; another
+    // run's load balancer stays throughout and must not hold the wait.
+    async listLoadBalancers() {
       lbPolls++;
-      o.onPoll?.([{ kind: 'elbv2-load-balancer', id: 'arn:lb', name: 'a1b2c3', region: 'eu-west-1', tags: {} }], 0);
-      o.onPoll?.([], 10);
-      log.push('lb-gone');
-      return { waitedMs: 10, polls: 2 };
+      if (lbPolls % 2 === 0) log.push('lb-gone');
+      return lbPolls % 2 === 1 ? [runNlb, otherRunNlb] : [otherRunNlb];
     },
-    async waitForNetworkInterfacesGone(filter) {
+    async listTargetGroups() {
+      return [];
+    },
+    async clusterVpc(name) {
+      vpcAsked++;
+      return name === 'thyme-abcd' ? 'vpc-1' : undefined;
+    },
+    async listLoadBalancerInterfaces(filter) {
+      // Three polls: both interfaces, then one, then none.
       eniPolls++;
-      log.push(`eni-gone ${filter.loadBalancerNames.join(',')} ${filter.clusterName}`);
-      return { waitedMs: 5, polls: 3, goneAt: new Date(), seen: ['eni-1', 'eni-2'], vpcId: 'vpc-1' };
+      const left = [eni('eni-1'), eni('eni-2')].slice(0, 3 - eniPolls);
+      if (left.length === 0) log.push(`eni-gone ${filter.loadBalancerNames.join(',')} ${filter.vpcId}`);
+      return left;
     },
     async listControllerSecurityGroups(cluster) {
       log.push(`list-sg ${cluster}`);
@@ -178,7 +207,7 @@ function orderedCloud(log: string[], options: { stateLost?: CloudResource[] } = 
     },
     stateResources: async () => [],
   };
-  return { aws, tofu, polls: () => ({ lbPolls, eniPolls }) };
+  return { aws, tofu, polls: () => ({ lbPolls, eniPolls, vpcAsked }) };
 }
 
 async function orderedTeardown(log: string[], stateLost: CloudResource[] = []) {
@@ -186,7 +215,7 @@ async function orderedTeardown(log: string[], stateLost: CloudResource[] = []) {
   const events = new EventBus();
   const seen: { code: string; message: string }[] = [];
   events.subscribe((e) => seen.push({ code: e.code, message: e.message }));
-  const { aws, tofu } = orderedCloud(log, { stateLost });
+  const { aws, tofu, polls } = orderedCloud(log, { stateLost });
   const cluster = fakeCluster();
   const kube: KubeCluster = {
     ...cluster,
@@ -211,20 +240,22 @@ async function orderedTeardown(log: string[], stateLost: CloudResource[] = []) {
   });
   const records = readJournal(journal.path).records;
   journal.close();
-  return { result, records, seen };
+  return { result, records, seen, polls: polls() };
 }
 
 describe('teardown waits as AWS needs', () => {
   it('load balancers gone, then their interfaces, then the controller security groups deleted, then tofu destroy once', async () => {
     const log: string[] = [];
-    const { result, records, seen } = await orderedTeardown(log);
+    const { result, records, seen, polls } = await orderedTeardown(log);
+    // Two polls per ELBv2 wait; the cluster's VPC asked once, at the first poll for interfaces.
+    assert.deepEqual(polls, { lbPolls: 4, eniPolls: 3, vpcAsked: 1 });
     assert.deepEqual(log, [
       'lb-gone',
       // A controller may create an NLB after the first answer: the Services themselves, then ELBv2 again.
       'kube-gone Service thyme-benchmark/grafana',
       'lb-gone',
       'kube-gone Namespace thyme-benchmark',
-      'eni-gone a1b2c3 thyme-abcd',
+      'eni-gone a1b2c3 vpc-1',
       'list-sg thyme-abcd',
       'delete ec2-security-group sg-lbc',
       'tofu-destroy',
@@ -247,6 +278,8 @@ describe('teardown waits as AWS needs', () => {
     const note = records[gone] as Extract<JournalRecord, { type: 'note' }>;
     assert.match(String(note.data?.goneAt), /^\d{4}-\d\d-\d\dT/);
     assert.deepEqual(note.data?.interfaces, ['eni-1', 'eni-2']);
+    assert.equal(note.data?.polls, 3);
+    assert.equal(note.data?.vpcId, 'vpc-1');
     assert.ok(seen.some((e) => e.code === 'teardown.cloud.deleted' && e.message.includes('k8s-ns-front-0123456789')));
   });
 

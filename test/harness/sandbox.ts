@@ -1,4 +1,5 @@
 import { KubeConfig, CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { isAlive } from '../../src/adapters/processes.ts';
 import { startSandbox, type SandboxUpOptions } from '../../src/sandbox/start.ts';
 import { readSandboxEnvFile, sandboxStatus, type SandboxStatus } from '../../src/sandbox/status.ts';
 import { stopSandbox } from '../../src/sandbox/stop.ts';
@@ -151,12 +152,7 @@ function holderAlive(path: string): boolean {
     return false;
   }
   if (!Number.isInteger(pid) || pid <= 0) return true; // being written: wait
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isAlive(pid);
 }
 
 /** Polls until `check` returns a value (not undefined/false), or fails at the deadline with the last state. */
